@@ -1,0 +1,11 @@
+//! gguf-embed-engine: everything that computes. So far the model description behind `inspect`;
+//! llama.cpp inference, batching, pooling and the request queue come next. No napi here.
+
+mod error;
+mod inspect;
+
+pub use error::EngineError;
+pub use gguf_embed_format as format;
+pub use inspect::{
+    inspect, inspect_gguf, MetaEntry, MetaScalar, ModelInfo, TensorSummary, TypeBytes,
+};
