@@ -51,6 +51,7 @@ pub struct TypeBytes {
 pub struct TensorSummary {
     pub name: String,
     pub ggml_type: String,
+    pub ggml_type_id: u32,
     pub shape: Vec<u64>,
     pub bytes: u64,
     pub offset: u64,
@@ -134,6 +135,7 @@ pub fn inspect_gguf<B: AsRef<[u8]>>(g: &Gguf<B>, with_tensors: bool) -> ModelInf
                 .map(|t| TensorSummary {
                     name: t.name.to_owned(),
                     ggml_type: t.ggml_type.name().to_owned(),
+                    ggml_type_id: t.ggml_type.id(),
                     shape: t.shape().to_vec(),
                     bytes: t.n_bytes,
                     offset: t.file_offset,
@@ -171,7 +173,8 @@ fn describe(key: &str, value: Value) -> MetaEntry {
             ));
         }
         Value::Bool(b) => entry.value = Some(MetaScalar::Bool(b)),
-        Value::F32(v) => entry.value = Some(MetaScalar::Number(v.into())),
+        // The shortest decimal that reads back as this f32 (1e-12, not 9.999999960041972e-13).
+        Value::F32(v) => entry.value = Some(MetaScalar::Number(v.to_string().parse().unwrap_or(v.into()))),
         Value::F64(v) => entry.value = Some(MetaScalar::Number(v)),
         Value::U64(v) if v > MAX_SAFE_INTEGER => {
             entry.value = Some(MetaScalar::BigInt(v.to_string()))

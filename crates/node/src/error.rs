@@ -1,0 +1,60 @@
+//! One mapping from engine errors to stable JS codes. napi-rs tasks can only reject with a fixed
+//! `Status`, so the code, the error's kind and its byte offset travel in a message prefix
+//! `[CODE kind @offset] message`, which the TypeScript facade turns into an `EmbedError`.
+
+use gguf_embed_engine::format::{ErrorClass, GgufError};
+use gguf_embed_engine::EngineError;
+
+/// Stable codes: part of the public contract (see README).
+pub const GGUF_INVALID: &str = "GGUF_INVALID";
+pub const GGUF_UNSUPPORTED: &str = "GGUF_UNSUPPORTED";
+pub const INVALID_ARGUMENT: &str = "INVALID_ARGUMENT";
+pub const IO: &str = "IO";
+pub const INTERNAL: &str = "INTERNAL";
+
+pub fn to_napi(err: EngineError) -> napi::Error {
+    match err {
+        EngineError::Gguf(e) => gguf(&e),
+    }
+}
+
+fn gguf(e: &GgufError) -> napi::Error {
+    let code = match e.class() {
+        ErrorClass::Invalid => GGUF_INVALID,
+        ErrorClass::Unsupported => GGUF_UNSUPPORTED,
+        ErrorClass::Io => IO,
+    };
+    coded(code, Some(e.kind()), e.offset(), &e.to_string())
+}
+
+pub fn coded(code: &str, kind: Option<&str>, offset: Option<u64>, message: &str) -> napi::Error {
+    let mut prefix = format!("[{code}");
+    if let Some(kind) = kind {
+        prefix.push(' ');
+        prefix.push_str(kind);
+    }
+    if let Some(offset) = offset {
+        prefix.push_str(&format!(" @{offset}"));
+    }
+    napi::Error::from_reason(format!("{prefix}] {message}"))
+}
+
+pub fn invalid_argument(message: &str) -> napi::Error {
+    coded(INVALID_ARGUMENT, None, None, message)
+}
+
+/// A panic inside a task would abort Node (napi-rs runs compute without catch_unwind): catch it
+/// here and report it as an error instead.
+pub fn catch_panic<T>(f: impl FnOnce() -> napi::Result<T>) -> napi::Result<T> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(result) => result,
+        Err(payload) => {
+            let what = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            Err(coded(INTERNAL, None, None, &format!("internal error (a bug in gguf-embed): {what}")))
+        }
+    }
+}

@@ -1,0 +1,48 @@
+/**
+ * gguf-embed: embeddings for Node.js from GGUF models, computed by llama.cpp in a Rust core.
+ * This file is a thin typed facade over the native binding: argument checks, defaults,
+ * AbortSignal wiring and error conversion. No work happens on the JS thread.
+ */
+import * as native from './binding'
+import { EmbedError, fromNative, invalidArgument } from './errors'
+
+export { EmbedError } from './errors'
+export type { EmbedErrorCode, EmbedErrorDetails } from './errors'
+export type { ModelInfo, MetadataEntry, TensorSummary, TypeBytes, ReaderLimits } from './binding'
+
+export interface InspectOptions {
+  /** Also list every tensor (name, type, shape, bytes, offset). @default false */
+  tensors?: boolean
+  /** Bounds the reader enforces; a file that declares more is refused with GGUF_INVALID. */
+  limits?: native.ReaderLimits
+  signal?: AbortSignal
+}
+
+function checkPath(path: unknown): string {
+  if (typeof path !== 'string' || path.length === 0) {
+    throw invalidArgument(`path must be a non-empty string, got ${path === '' ? 'an empty string' : typeof path}`)
+  }
+  if (path.includes('\0')) throw invalidArgument('path must not contain NUL characters')
+  return path
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new EmbedError('ABORTED', 'the operation was aborted before it started')
+}
+
+/**
+ * Describes a GGUF file from its header, metadata and tensor infos with the bounded reader: it
+ * never loads weights, and its heap does not grow with the file. Rejects with `EmbedError`:
+ * `GGUF_INVALID` (malformed; the message names the byte offset), `GGUF_UNSUPPORTED` (GGUF v1,
+ * big-endian, an unknown tensor type), `IO` (missing or unreadable file), `INVALID_ARGUMENT`.
+ */
+export async function inspect(path: string, options: InspectOptions = {}): Promise<native.ModelInfo> {
+  const file = checkPath(path)
+  if (options === null || typeof options !== 'object') throw invalidArgument('options must be an object')
+  throwIfAborted(options.signal)
+  try {
+    return await native.inspect(file, { tensors: options.tensors ?? false, limits: options.limits }, options.signal)
+  } catch (err) {
+    throw fromNative(err, file)
+  }
+}
