@@ -3,7 +3,7 @@
 # llama.cpp's tools and show the hostile corpus refused with typed errors.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -d node_modules ] || npm ci --no-audit --no-fund
+[ -d node_modules ] || npm install --no-audit --no-fund
 [ -f dist/index.js ] && [ -n "$(ls dist/*.node 2>/dev/null)" ] || npm run build
 bash scripts/llama-cpp-source.sh >/dev/null
 [ -f .cache/fixtures/manifest.json ] || npm run fixtures

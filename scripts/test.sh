@@ -2,7 +2,7 @@
 # The whole test suite, from a fresh clone: setup, build, Rust tests of every crate, fixtures, ava.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -d node_modules ] || npm ci
+[ -d node_modules ] || npm install --no-audit --no-fund
 bash scripts/llama-cpp-source.sh >/dev/null
 npm run build
 cargo test --workspace
