@@ -1,3 +1,5 @@
+use std::path::PathBuf;
+
 use gguf_embed_format::GgufError;
 
 /// Every error the engine returns. The Node binding maps each variant to a stable code.
@@ -5,4 +7,30 @@ use gguf_embed_format::GgufError;
 pub enum EngineError {
     #[error(transparent)]
     Gguf(#[from] GgufError),
+    #[error(transparent)]
+    Convert(#[from] crate::convert::ConvertError),
+    #[error("llama.cpp backend failed to initialise: {0}")]
+    Backend(String),
+    #[error("{path}: {reason}")]
+    ModelLoad { path: PathBuf, reason: String },
+    #[error("input {index} has {tokens} tokens, over the limit of {limit} (truncate: 'end' cuts it instead)")]
+    InputTooLong {
+        index: usize,
+        tokens: usize,
+        limit: usize,
+    },
+    #[error("{0}")]
+    InvalidArgument(String),
+    #[error("the request was aborted")]
+    Aborted,
+    #[error("the embedder has been disposed")]
+    Disposed,
+    #[error("llama.cpp failed while embedding: {0}")]
+    Inference(String),
+    #[error("quantizing {input} to {ftype} failed (llama.cpp returned {code})")]
+    Quantize {
+        input: PathBuf,
+        ftype: String,
+        code: u32,
+    },
 }

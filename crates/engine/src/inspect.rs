@@ -174,7 +174,11 @@ fn describe(key: &str, value: Value) -> MetaEntry {
         }
         Value::Bool(b) => entry.value = Some(MetaScalar::Bool(b)),
         // The shortest decimal that reads back as this f32 (1e-12, not 9.999999960041972e-13).
-        Value::F32(v) => entry.value = Some(MetaScalar::Number(v.to_string().parse().unwrap_or(v.into()))),
+        Value::F32(v) => {
+            entry.value = Some(MetaScalar::Number(
+                v.to_string().parse().unwrap_or(v.into()),
+            ))
+        }
         Value::F64(v) => entry.value = Some(MetaScalar::Number(v)),
         Value::U64(v) if v > MAX_SAFE_INTEGER => {
             entry.value = Some(MetaScalar::BigInt(v.to_string()))

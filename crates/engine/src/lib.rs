@@ -1,8 +1,15 @@
 //! gguf-embed-engine: everything that computes. So far the model description behind `inspect`;
 //! llama.cpp inference, batching, pooling and the request queue come next. No napi here.
 
+pub mod backend;
+pub mod convert;
+pub mod embedder;
 mod error;
 mod inspect;
+pub mod model;
+pub mod plan;
+pub mod profile;
+pub mod quantize;
 
 pub use error::EngineError;
 pub use gguf_embed_format as format;

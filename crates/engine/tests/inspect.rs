@@ -14,19 +14,39 @@ fn summary_fields_come_from_the_architecture_keys() {
     let mut w = GgufWriter::new();
     w.add("general.architecture", "qwen3").unwrap();
     w.add("general.name", "tiny").unwrap();
-    w.add("qwen3.context_length", MetaValue::U64(32_768)).unwrap();
+    w.add("qwen3.context_length", MetaValue::U64(32_768))
+        .unwrap();
     w.add("qwen3.embedding_length", 64u32).unwrap();
     w.add("qwen3.block_count", 2u32).unwrap();
     w.add("qwen3.attention.head_count", 4u32).unwrap();
     w.add("qwen3.pooling_type", 3u32).unwrap();
     w.add("tokenizer.ggml.model", "gpt2").unwrap();
-    w.add("tokenizer.ggml.tokens", ArrayValue::String(vec!["a".into(), "b".into()])).unwrap();
-    w.add_tensor("token_embd.weight", &[64, 2], GgmlType::F16, TensorData::Zeros).unwrap();
-    w.add_tensor("output_norm.weight", &[64], GgmlType::F32, TensorData::Zeros).unwrap();
+    w.add(
+        "tokenizer.ggml.tokens",
+        ArrayValue::String(vec!["a".into(), "b".into()]),
+    )
+    .unwrap();
+    w.add_tensor(
+        "token_embd.weight",
+        &[64, 2],
+        GgmlType::F16,
+        TensorData::Zeros,
+    )
+    .unwrap();
+    w.add_tensor(
+        "output_norm.weight",
+        &[64],
+        GgmlType::F32,
+        TensorData::Zeros,
+    )
+    .unwrap();
     let info = inspect_gguf(&parse(&w), true);
     assert_eq!(info.architecture.as_deref(), Some("qwen3"));
     assert_eq!(info.context_length, Some(32_768));
-    assert_eq!((info.embedding_length, info.block_count, info.head_count), (Some(64), Some(2), Some(4)));
+    assert_eq!(
+        (info.embedding_length, info.block_count, info.head_count),
+        (Some(64), Some(2), Some(4))
+    );
     assert_eq!(info.pooling_type.as_deref(), Some("last"));
     assert_eq!(info.vocab_size, Some(2));
     assert_eq!(info.parameter_count, 64 * 2 + 64);
@@ -34,8 +54,15 @@ fn summary_fields_come_from_the_architecture_keys() {
     assert_eq!(info.types[0].bytes, 64 * 2 * 2);
     assert_eq!(info.tensors.len(), 2);
     assert_eq!(info.tensors[1].offset, info.data_offset + 256);
-    let tokens = info.metadata.iter().find(|m| m.key == "tokenizer.ggml.tokens").unwrap();
-    assert_eq!((tokens.element_type.as_deref(), tokens.length, &tokens.value), (Some("string"), Some(2), &None));
+    let tokens = info
+        .metadata
+        .iter()
+        .find(|m| m.key == "tokenizer.ggml.tokens")
+        .unwrap();
+    assert_eq!(
+        (tokens.element_type.as_deref(), tokens.length, &tokens.value),
+        (Some("string"), Some(2), &None)
+    );
 }
 
 #[test]
@@ -50,8 +77,14 @@ fn out_of_range_pooling_and_big_values_are_described_not_trusted() {
     let info = inspect_gguf(&parse(&w), false);
     assert_eq!(info.pooling_type.as_deref(), Some("unknown(9)"));
     let get = |k: &str| info.metadata.iter().find(|m| m.key == k).unwrap().clone();
-    assert_eq!(get("big").value, Some(MetaScalar::BigInt(u64::MAX.to_string())));
-    assert_eq!(get("neg").value, Some(MetaScalar::BigInt(i64::MIN.to_string())));
+    assert_eq!(
+        get("big").value,
+        Some(MetaScalar::BigInt(u64::MAX.to_string()))
+    );
+    assert_eq!(
+        get("neg").value,
+        Some(MetaScalar::BigInt(i64::MIN.to_string()))
+    );
     assert_eq!(get("eps").value, Some(MetaScalar::Number(1e-12)));
     let long = get("long");
     assert!(long.truncated);

@@ -22,26 +22,44 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let file = format!("{}.gguf", case.name);
         std::fs::write(dir.join(&file), &case.bytes)?;
         let (kind, code) = match case.expect {
-            Some(kind) => (format!("\"{kind}\""), format!("\"{}\"", expected_code(kind))),
+            Some(kind) => (
+                format!("\"{kind}\""),
+                format!("\"{}\"", expected_code(kind)),
+            ),
             None => ("null".into(), "null".into()),
         };
         let sep = if i + 1 < cases.len() { "," } else { "" };
-        writeln!(manifest, "  {{\"file\": \"{file}\", \"kind\": {kind}, \"code\": {code}}}{sep}")?;
+        writeln!(
+            manifest,
+            "  {{\"file\": \"{file}\", \"kind\": {kind}, \"code\": {code}}}{sep}"
+        )?;
     }
     manifest.push_str("]\n");
     std::fs::write(dir.join("manifest.json"), manifest)?;
     let written = write_writer_files(&dir.join("writer"))?;
     write_sparse(&dir.join("sparse-4gib.gguf"))?;
-    println!("wrote {} corpus files and {written} writer files to {}", cases.len(), dir.display());
+    println!(
+        "wrote {} corpus files and {written} writer files to {}",
+        cases.len(),
+        dir.display()
+    );
     Ok(())
 }
 
 /// Deterministic bytes for tensor data.
 fn pattern(n: u64, seed: u8) -> Vec<u8> {
-    (0..n).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)).collect()
+    (0..n)
+        .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
+        .collect()
 }
 
-fn tensor(w: &mut GgufWriter, name: &str, dims: &[u64], t: GgmlType, seed: u8) -> Result<(), Box<dyn std::error::Error>> {
+fn tensor(
+    w: &mut GgufWriter,
+    name: &str,
+    dims: &[u64],
+    t: GgmlType,
+    seed: u8,
+) -> Result<(), Box<dyn std::error::Error>> {
     let n = t.byte_size(dims).ok_or("bad fixture shape")?;
     w.add_tensor(name, dims, t, TensorData::Bytes(pattern(n, seed)))?;
     Ok(())
@@ -97,8 +115,14 @@ fn write_writer_files(dir: &Path) -> Result<usize, Box<dyn std::error::Error>> {
     // Metadata only, like llama.cpp's vocab-only files.
     let mut w = GgufWriter::new();
     w.add("general.architecture", "llama")?;
-    w.add("tokenizer.ggml.scores", ArrayValue::F32((0..1000).map(|i| i as f32 / -10.0).collect()))?;
-    w.add("tokenizer.ggml.merges", ArrayValue::String((0..300).map(|i| format!("a{i} b")).collect()))?;
+    w.add(
+        "tokenizer.ggml.scores",
+        ArrayValue::F32((0..1000).map(|i| i as f32 / -10.0).collect()),
+    )?;
+    w.add(
+        "tokenizer.ggml.merges",
+        ArrayValue::String((0..300).map(|i| format!("a{i} b")).collect()),
+    )?;
     w.write_file(dir.join("metadata-only.gguf"))?;
     Ok(3)
 }
@@ -111,7 +135,12 @@ fn write_sparse(path: &Path) -> Result<(), Box<dyn std::error::Error>> {
     let tokens: Vec<String> = (0..100_000).map(|i| format!("tok{i}")).collect();
     w.add("tokenizer.ggml.tokens", ArrayValue::String(tokens))?;
     for i in 0..4 {
-        w.add_tensor(&format!("blk.{i}.w"), &[1 << 14, 1 << 14], GgmlType::F32, TensorData::Zeros)?;
+        w.add_tensor(
+            &format!("blk.{i}.w"),
+            &[1 << 14, 1 << 14],
+            GgmlType::F32,
+            TensorData::Zeros,
+        )?;
     }
     w.write_file(path)?;
     Ok(())

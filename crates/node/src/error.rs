@@ -2,7 +2,8 @@
 //! `Status`, so the code, the error's kind and its byte offset travel in a message prefix
 //! `[CODE kind @offset] message`, which the TypeScript facade turns into an `EmbedError`.
 
-use gguf_embed_engine::format::{ErrorClass, GgufError};
+use gguf_embed_engine::convert::ConvertError;
+use gguf_embed_engine::format::{ErrorClass, GgufError, WriteError};
 use gguf_embed_engine::EngineError;
 
 /// Stable codes: part of the public contract (see README).
@@ -10,11 +11,35 @@ pub const GGUF_INVALID: &str = "GGUF_INVALID";
 pub const GGUF_UNSUPPORTED: &str = "GGUF_UNSUPPORTED";
 pub const INVALID_ARGUMENT: &str = "INVALID_ARGUMENT";
 pub const IO: &str = "IO";
+pub const MODEL_LOAD_FAILED: &str = "MODEL_LOAD_FAILED";
+pub const INPUT_TOO_LONG: &str = "INPUT_TOO_LONG";
+pub const ABORTED: &str = "ABORTED";
+pub const DISPOSED: &str = "DISPOSED";
 pub const INTERNAL: &str = "INTERNAL";
 
 pub fn to_napi(err: EngineError) -> napi::Error {
     match err {
         EngineError::Gguf(e) => gguf(&e),
+        EngineError::Backend(reason) => coded(MODEL_LOAD_FAILED, Some("Backend"), None, &reason),
+        EngineError::Convert(e) => coded(convert_code(&e), Some("Convert"), None, &e.to_string()),
+        e @ EngineError::ModelLoad { .. } => coded(MODEL_LOAD_FAILED, None, None, &e.to_string()),
+        e @ EngineError::Quantize { .. } => {
+            coded(MODEL_LOAD_FAILED, Some("Quantize"), None, &e.to_string())
+        }
+        e @ EngineError::InputTooLong { .. } => coded(INPUT_TOO_LONG, None, None, &e.to_string()),
+        EngineError::InvalidArgument(m) => invalid_argument(&m),
+        EngineError::Aborted => coded(ABORTED, None, None, "the request was aborted"),
+        EngineError::Disposed => coded(DISPOSED, None, None, "the embedder has been disposed"),
+        e @ EngineError::Inference(_) => coded(INTERNAL, Some("Inference"), None, &e.to_string()),
+    }
+}
+
+fn convert_code(e: &ConvertError) -> &'static str {
+    match e {
+        ConvertError::Io { .. } => IO,
+        ConvertError::Write(WriteError::Io { .. }) => IO,
+        ConvertError::UnsupportedOutType(_) => INVALID_ARGUMENT,
+        _ => MODEL_LOAD_FAILED,
     }
 }
 
@@ -54,7 +79,12 @@ pub fn catch_panic<T>(f: impl FnOnce() -> napi::Result<T>) -> napi::Result<T> {
                 .map(|s| s.to_string())
                 .or_else(|| payload.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown panic".into());
-            Err(coded(INTERNAL, None, None, &format!("internal error (a bug in gguf-embed): {what}")))
+            Err(coded(
+                INTERNAL,
+                None,
+                None,
+                &format!("internal error (a bug in gguf-embed): {what}"),
+            ))
         }
     }
 }

@@ -79,7 +79,10 @@ fn scalar(v: engine::MetaScalar) -> Either4<f64, bool, String, BigInt> {
         engine::MetaScalar::BigInt(s) => {
             // Decimal from the engine: i64 or u64 range, so i128 holds it.
             let n: i128 = s.parse().unwrap_or(0);
-            Either4::D(BigInt { sign_bit: n < 0, words: vec![n.unsigned_abs() as u64] })
+            Either4::D(BigInt {
+                sign_bit: n < 0,
+                words: vec![n.unsigned_abs() as u64],
+            })
         }
     }
 }
@@ -97,7 +100,11 @@ pub fn model_info(m: engine::ModelInfo, with_tensors: bool) -> ModelInfo {
         types: m
             .types
             .into_iter()
-            .map(|t| TypeBytes { ggml_type: t.ggml_type, bytes: t.bytes as f64, tensors: t.tensors as u32 })
+            .map(|t| TypeBytes {
+                ggml_type: t.ggml_type,
+                bytes: t.bytes as f64,
+                tensors: t.tensors as u32,
+            })
             .collect(),
         context_length: num(m.context_length),
         embedding_length: num(m.embedding_length),

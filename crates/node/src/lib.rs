@@ -1,16 +1,21 @@
 //! gguf-embed-node: napi-rs bindings. Maps engine types and errors to JS; holds no logic.
 //! Every export runs its work on the libuv pool through a Task (one module per operation).
 
+mod embedder;
 mod error;
 mod info;
 mod options;
 mod tasks;
 
+use std::path::PathBuf;
+
 use napi::bindgen_prelude::{AbortSignal, AsyncTask};
 use napi_derive::napi;
 
-use crate::options::InspectOptions;
+use crate::options::{EmbedderOptions, InspectOptions};
+use crate::tasks::convert::{ConvertTask, QuantizeTask};
 use crate::tasks::inspect::InspectTask;
+use crate::tasks::load::LoadTask;
 
 /// Describes a GGUF file from its header, metadata and tensor infos, without loading weights.
 /// Rejects with an error whose message starts with `[CODE kind @offset]` (decoded by index.ts).
@@ -21,4 +26,40 @@ pub fn inspect(
     signal: Option<AbortSignal>,
 ) -> AsyncTask<InspectTask> {
     AsyncTask::with_optional_signal(InspectTask::new(path, options.unwrap_or_default()), signal)
+}
+
+/// Loads a GGUF embedding model (mapped, not read) and starts its inference thread.
+#[napi(ts_return_type = "Promise<NativeEmbedder>")]
+pub fn load_embedder(
+    path: String,
+    options: Option<EmbedderOptions>,
+    signal: Option<AbortSignal>,
+) -> AsyncTask<LoadTask> {
+    AsyncTask::with_optional_signal(LoadTask::new(path, options.unwrap_or_default()), signal)
+}
+
+/// Converts a Hugging Face BERT checkpoint folder to GGUF (f32, f16 or q8_0).
+#[napi(ts_return_type = "Promise<ConvertResult>")]
+pub fn convert(dir: String, output: String, out_type: String) -> AsyncTask<ConvertTask> {
+    AsyncTask::new(ConvertTask {
+        dir: PathBuf::from(dir),
+        output: PathBuf::from(output),
+        out_type,
+    })
+}
+
+/// Quantizes a GGUF model with llama.cpp's quantizer (q4_k_m, q4_0, q8_0, ...).
+#[napi(ts_return_type = "Promise<void>")]
+pub fn quantize(
+    input: String,
+    output: String,
+    ftype: String,
+    threads: Option<u32>,
+) -> AsyncTask<QuantizeTask> {
+    AsyncTask::new(QuantizeTask {
+        input: PathBuf::from(input),
+        output: PathBuf::from(output),
+        ftype,
+        threads,
+    })
 }

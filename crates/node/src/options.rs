@@ -1,6 +1,9 @@
 //! Options objects as JS sees them, converted once into the engine's own types.
 
+use gguf_embed_engine as engine;
+use gguf_embed_engine::embedder::{EmbedRequest, Kind, Truncate};
 use gguf_embed_engine::format::Limits;
+use gguf_embed_engine::profile::Pooling;
 use napi_derive::napi;
 
 use crate::error::invalid_argument;
@@ -34,8 +37,12 @@ pub struct InspectOptions {
 fn count(name: &str, v: Option<f64>, default: u64) -> napi::Result<u64> {
     match v {
         None => Ok(default),
-        Some(x) if x.is_finite() && x >= 0.0 && x.fract() == 0.0 && x <= (1u64 << 53) as f64 => Ok(x as u64),
-        Some(x) => Err(invalid_argument(&format!("limits.{name} must be a non-negative integer, got {x}"))),
+        Some(x) if x.is_finite() && x >= 0.0 && x.fract() == 0.0 && x <= (1u64 << 53) as f64 => {
+            Ok(x as u64)
+        }
+        Some(x) => Err(invalid_argument(&format!(
+            "limits.{name} must be a non-negative integer, got {x}"
+        ))),
     }
 }
 
@@ -54,6 +61,96 @@ impl TryFrom<&ReaderLimits> for Limits {
             max_alignment: u32::try_from(max_alignment)
                 .map_err(|_| invalid_argument("limits.maxAlignment must fit in 32 bits"))?,
             max_tensor_name_len: d.max_tensor_name_len,
+        })
+    }
+}
+
+/// Options of `Embedder.load`.
+#[napi(object)]
+#[derive(Default, Clone)]
+pub struct EmbedderOptions {
+    /// CPU threads for inference. @default all cores
+    pub threads: Option<u32>,
+    /// Most tokens one input may have, prefix and special tokens included. @default min(model context, 2048)
+    pub context_size: Option<u32>,
+    /// Tokens per llama.cpp batch; at least contextSize. @default max(contextSize, 512)
+    pub batch_tokens: Option<u32>,
+    /// 'model' (from the GGUF metadata and the model profile), 'mean', 'cls' or 'last'. @default 'model'
+    pub pooling: Option<String>,
+    /// L2-normalise vectors. @default true
+    pub normalize: Option<bool>,
+    /// What an over-long input gets: 'end' cuts it, 'error' rejects with INPUT_TOO_LONG. @default 'end'
+    pub truncate: Option<String>,
+    pub prefixes: Option<Prefixes>,
+}
+
+#[napi(object)]
+#[derive(Default, Clone)]
+pub struct Prefixes {
+    pub query: Option<String>,
+    pub document: Option<String>,
+}
+
+/// Per-call options of `embed` and `embedBatch`.
+#[napi(object)]
+#[derive(Default, Clone)]
+pub struct EmbedOptions {
+    /// 'query' or 'document': which prefix of the model profile to add. @default 'document'
+    pub kind: Option<String>,
+    /// Keep the first N dimensions (Matryoshka), then re-normalise. @default the model's
+    pub dimensions: Option<u32>,
+}
+
+impl TryFrom<&EmbedderOptions> for engine::embedder::EmbedderOptions {
+    type Error = napi::Error;
+
+    fn try_from(o: &EmbedderOptions) -> napi::Result<Self> {
+        let pooling = match o.pooling.as_deref() {
+            None | Some("model") => None,
+            Some(p) => Some(Pooling::from_name(p).ok_or_else(|| {
+                invalid_argument(&format!(
+                    "pooling must be 'model', 'mean', 'cls' or 'last', got {p:?}"
+                ))
+            })?),
+        };
+        let truncate = match o.truncate.as_deref() {
+            None | Some("end") => Truncate::End,
+            Some("error") => Truncate::Error,
+            Some(t) => {
+                return Err(invalid_argument(&format!(
+                    "truncate must be 'end' or 'error', got {t:?}"
+                )))
+            }
+        };
+        Ok(engine::embedder::EmbedderOptions {
+            threads: o.threads.map(|t| t as usize),
+            context_size: o.context_size.map(|t| t as usize),
+            batch_tokens: o.batch_tokens.map(|t| t as usize),
+            pooling,
+            normalize: o.normalize,
+            truncate: Some(truncate),
+            query_prefix: o.prefixes.as_ref().and_then(|p| p.query.clone()),
+            document_prefix: o.prefixes.as_ref().and_then(|p| p.document.clone()),
+        })
+    }
+}
+
+impl TryFrom<&EmbedOptions> for EmbedRequest {
+    type Error = napi::Error;
+
+    fn try_from(o: &EmbedOptions) -> napi::Result<Self> {
+        let kind = match o.kind.as_deref() {
+            None | Some("document") => Some(Kind::Document),
+            Some("query") => Some(Kind::Query),
+            Some(k) => {
+                return Err(invalid_argument(&format!(
+                    "kind must be 'query' or 'document', got {k:?}"
+                )))
+            }
+        };
+        Ok(EmbedRequest {
+            kind,
+            dimensions: o.dimensions.map(|d| d as usize),
         })
     }
 }

@@ -14,7 +14,10 @@ pub struct InspectTask {
 
 impl InspectTask {
     pub fn new(path: String, options: InspectOptions) -> Self {
-        InspectTask { path: PathBuf::from(path), options }
+        InspectTask {
+            path: PathBuf::from(path),
+            options,
+        }
     }
 }
 
@@ -29,7 +32,8 @@ impl Task for InspectTask {
                 None => Limits::default(),
             };
             let with_tensors = self.options.tensors.unwrap_or(false);
-            let info = gguf_embed_engine::inspect(&self.path, &limits, with_tensors).map_err(to_napi)?;
+            let info =
+                gguf_embed_engine::inspect(&self.path, &limits, with_tensors).map_err(to_napi)?;
             Ok(model_info(info, with_tensors))
         })
     }

@@ -1,1 +1,4 @@
+pub mod convert;
+pub mod embed;
 pub mod inspect;
+pub mod load;

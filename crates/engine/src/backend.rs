@@ -1,0 +1,21 @@
+//! The llama.cpp backend: initialised once per process (a second init fails), shared by every model.
+
+use std::sync::OnceLock;
+
+use llama_cpp_2::llama_backend::LlamaBackend;
+
+use crate::EngineError;
+
+static BACKEND: OnceLock<Result<LlamaBackend, String>> = OnceLock::new();
+
+/// The process-wide backend, initialised on first use with llama.cpp's logging silenced.
+pub fn backend() -> Result<&'static LlamaBackend, EngineError> {
+    let init = BACKEND.get_or_init(|| {
+        llama_cpp_2::send_logs_to_tracing(
+            llama_cpp_2::LogOptions::default().with_logs_enabled(false),
+        );
+        LlamaBackend::init().map_err(|e| e.to_string())
+    });
+    init.as_ref()
+        .map_err(|reason| EngineError::Backend(reason.clone()))
+}

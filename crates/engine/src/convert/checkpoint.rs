@@ -1,0 +1,364 @@
+//! Reads a Hugging Face / sentence-transformers BERT checkpoint folder: hyper-parameters from
+//! config.json, pooling from modules.json + 1_Pooling/config.json, the WordPiece vocabulary and
+//! special tokens from tokenizer.json (or vocab.txt + tokenizer_config.json).
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value as Json;
+
+use super::ConvertError;
+
+/// llama.cpp's token types (tokenizer.ggml.token_type).
+pub const NORMAL: i32 = 1;
+pub const CONTROL: i32 = 3;
+pub const USER_DEFINED: i32 = 4;
+pub const UNUSED: i32 = 5;
+
+#[derive(Debug, Clone)]
+pub struct BertConfig {
+    pub hidden_size: u32,
+    pub num_hidden_layers: u32,
+    pub num_attention_heads: u32,
+    pub intermediate_size: u32,
+    pub max_position_embeddings: u32,
+    pub layer_norm_eps: f32,
+    pub vocab_size: u32,
+    pub type_vocab_size: u32,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SpecialIds {
+    pub bos: Option<u32>,
+    pub eos: Option<u32>,
+    pub unk: Option<u32>,
+    pub sep: Option<u32>,
+    pub pad: Option<u32>,
+    pub mask: Option<u32>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Vocab {
+    /// Already in llama.cpp's phantom-space form.
+    pub tokens: Vec<String>,
+    pub token_types: Vec<i32>,
+    pub special: SpecialIds,
+    pub lowercase: bool,
+    pub strip_accents: Option<bool>,
+}
+
+pub struct Checkpoint {
+    pub dir: PathBuf,
+    pub config: BertConfig,
+    /// llama.cpp pooling type id: 1 mean, 2 cls, 3 last; None when the folder names no pooling.
+    pub pooling: Option<u32>,
+    pub vocab: Vocab,
+}
+
+fn read_json(path: &Path) -> Result<Json, ConvertError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConvertError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    serde_json::from_str(&text).map_err(|e| ConvertError::BadCheckpoint {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })
+}
+
+fn read_optional_json(path: &Path) -> Result<Option<Json>, ConvertError> {
+    if path.is_file() {
+        read_json(path).map(Some)
+    } else {
+        Ok(None)
+    }
+}
+
+impl Checkpoint {
+    pub fn open(dir: &Path) -> Result<Checkpoint, ConvertError> {
+        let config_path = dir.join("config.json");
+        let config = read_json(&config_path)?;
+        let config = bert_config(&config, &config_path)?;
+        let pooling = pooling(dir)?;
+        let vocab = vocab(dir, &config)?;
+        Ok(Checkpoint {
+            dir: dir.to_path_buf(),
+            config,
+            pooling,
+            vocab,
+        })
+    }
+}
+
+fn bert_config(c: &Json, path: &Path) -> Result<BertConfig, ConvertError> {
+    let architectures: Vec<&str> = c["architectures"]
+        .as_array()
+        .map(|a| a.iter().filter_map(Json::as_str).collect())
+        .unwrap_or_default();
+    let model_type = c["model_type"].as_str().unwrap_or("");
+    let known = [
+        "BertModel",
+        "BertForMaskedLM",
+        "BertForSequenceClassification",
+    ];
+    if !(model_type == "bert" || architectures.iter().any(|a| known.contains(a))) {
+        return Err(ConvertError::UnsupportedArchitecture {
+            path: path.to_path_buf(),
+            found: if architectures.is_empty() {
+                model_type.to_owned()
+            } else {
+                architectures.join(", ")
+            },
+        });
+    }
+    let u32_key = |key: &'static str| -> Result<u32, ConvertError> {
+        c[key]
+            .as_u64()
+            .and_then(|v| u32::try_from(v).ok())
+            .filter(|&v| v > 0)
+            .ok_or(ConvertError::MissingKey {
+                path: path.to_path_buf(),
+                key,
+            })
+    };
+    let act = c["hidden_act"].as_str().unwrap_or("gelu");
+    if !act.starts_with("gelu") {
+        return Err(ConvertError::BadCheckpoint {
+            path: path.to_path_buf(),
+            reason: format!("hidden_act {act:?}: llama.cpp's BERT graph only computes GELU"),
+        });
+    }
+    let config = BertConfig {
+        hidden_size: u32_key("hidden_size")?,
+        num_hidden_layers: u32_key("num_hidden_layers")?,
+        num_attention_heads: u32_key("num_attention_heads")?,
+        intermediate_size: u32_key("intermediate_size")?,
+        max_position_embeddings: u32_key("max_position_embeddings")?,
+        layer_norm_eps: c["layer_norm_eps"].as_f64().unwrap_or(1e-12) as f32,
+        vocab_size: u32_key("vocab_size")?,
+        type_vocab_size: c["type_vocab_size"]
+            .as_u64()
+            .map(|v| v as u32)
+            .unwrap_or(1)
+            .max(1),
+        name: c["_name_or_path"]
+            .as_str()
+            .unwrap_or("")
+            .rsplit('/')
+            .next()
+            .unwrap_or("")
+            .to_owned(),
+    };
+    if config.hidden_size % config.num_attention_heads != 0 {
+        return Err(ConvertError::BadCheckpoint {
+            path: path.to_path_buf(),
+            reason: format!(
+                "hidden_size {} is not a multiple of num_attention_heads {}",
+                config.hidden_size, config.num_attention_heads
+            ),
+        });
+    }
+    Ok(config)
+}
+
+/// sentence-transformers names its pooling module in modules.json; its config says which mode.
+fn pooling(dir: &Path) -> Result<Option<u32>, ConvertError> {
+    let Some(modules) = read_optional_json(&dir.join("modules.json"))? else {
+        return Ok(None);
+    };
+    let Some(module) = modules
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|m| m["type"].as_str().is_some_and(|t| t.ends_with("Pooling")))
+    else {
+        return Ok(None);
+    };
+    let path = dir
+        .join(module["path"].as_str().unwrap_or("1_Pooling"))
+        .join("config.json");
+    let cfg = read_json(&path)?;
+    let on = |key: &str| cfg[key].as_bool().unwrap_or(false);
+    let id = if on("pooling_mode_mean_tokens") {
+        1
+    } else if on("pooling_mode_cls_token") {
+        2
+    } else if on("pooling_mode_lasttoken") {
+        3
+    } else {
+        match cfg["pooling_mode"].as_str() {
+            Some("mean") => 1,
+            Some("cls") => 2,
+            Some("lasttoken") => 3,
+            other => return Err(ConvertError::BadCheckpoint {
+                path,
+                reason: format!(
+                    "pooling mode {other:?} has no llama.cpp equivalent (mean, cls or lasttoken)"
+                ),
+            }),
+        }
+    };
+    Ok(Some(id))
+}
+
+/// A special token named in tokenizer_config.json, as a string or as {"content": ...}.
+fn token_text(v: &Json) -> Option<&str> {
+    v.as_str().or_else(|| v["content"].as_str())
+}
+
+fn vocab(dir: &Path, config: &BertConfig) -> Result<Vocab, ConvertError> {
+    let tokenizer = read_optional_json(&dir.join("tokenizer.json"))?;
+    let tokenizer_config =
+        read_optional_json(&dir.join("tokenizer_config.json"))?.unwrap_or(Json::Null);
+    let n = config.vocab_size as usize;
+    let mut texts: Vec<Option<String>> = vec![None; n];
+    let mut types = vec![NORMAL; n];
+    let mut added: Vec<(u32, String, bool)> = Vec::new();
+
+    match &tokenizer {
+        Some(t) => {
+            let path = dir.join("tokenizer.json");
+            if t["model"]["type"].as_str() != Some("WordPiece") {
+                return Err(ConvertError::BadCheckpoint {
+                    path,
+                    reason: format!(
+                        "tokenizer model {:?}: only WordPiece BERT vocabularies are converted",
+                        t["model"]["type"]
+                    ),
+                });
+            }
+            for (text, id) in t["model"]["vocab"].as_object().into_iter().flatten() {
+                if let Some(slot) = id.as_u64().and_then(|i| texts.get_mut(i as usize)) {
+                    *slot = Some(text.clone());
+                }
+            }
+            for a in t["added_tokens"].as_array().into_iter().flatten() {
+                if let (Some(id), Some(content)) = (a["id"].as_u64(), a["content"].as_str()) {
+                    added.push((
+                        id as u32,
+                        content.to_owned(),
+                        a["special"].as_bool().unwrap_or(false),
+                    ));
+                }
+            }
+        }
+        None => {
+            let path = dir.join("vocab.txt");
+            let text = std::fs::read_to_string(&path).map_err(|source| ConvertError::Io {
+                path: path.clone(),
+                source,
+            })?;
+            for (i, line) in text.lines().enumerate().take(n) {
+                texts[i] = Some(line.to_owned());
+            }
+            // Without tokenizer.json, the [X]-style tokens tokenizer_config names are the special ones.
+            for key in [
+                "unk_token",
+                "sep_token",
+                "pad_token",
+                "cls_token",
+                "mask_token",
+            ] {
+                if let Some(content) = token_text(&tokenizer_config[key]) {
+                    if let Some(id) = texts.iter().position(|t| t.as_deref() == Some(content)) {
+                        added.push((id as u32, content.to_owned(), true));
+                    }
+                }
+            }
+        }
+    }
+
+    for (id, content, special) in &added {
+        let Some(i) = usize::try_from(*id).ok().filter(|&i| i < n) else {
+            continue;
+        };
+        texts[i] = Some(content.clone());
+        types[i] = if *special { CONTROL } else { USER_DEFINED };
+    }
+    let mut tokens = Vec::with_capacity(n);
+    for (i, text) in texts.into_iter().enumerate() {
+        let token = match text {
+            None => {
+                types[i] = UNUSED;
+                format!("\u{2581}[PAD{i}]")
+            }
+            Some(t) if types[i] == CONTROL => t,
+            Some(t) => match t.strip_prefix("##") {
+                Some(rest) => rest.to_owned(),
+                None => format!("\u{2581}{t}"),
+            },
+        };
+        tokens.push(token);
+    }
+    check_tokens(&tokens, &dir.join("tokenizer.json"))?;
+
+    let id_of = |key: &str| -> Option<u32> {
+        let content = token_text(&tokenizer_config[key])?;
+        added.iter().find(|a| a.1 == content).map(|a| a.0)
+    };
+    let mut special = SpecialIds {
+        bos: id_of("bos_token").or_else(|| id_of("cls_token")),
+        eos: id_of("eos_token").or_else(|| id_of("sep_token")),
+        unk: id_of("unk_token"),
+        sep: id_of("sep_token"),
+        pad: id_of("pad_token"),
+        mask: id_of("mask_token"),
+    };
+    if special.pad.is_none() {
+        special.pad = read_optional_json(&dir.join("config.json"))?
+            .and_then(|c| c["pad_token_id"].as_u64())
+            .map(|v| v as u32);
+    }
+    for id in [
+        &mut special.bos,
+        &mut special.eos,
+        &mut special.unk,
+        &mut special.sep,
+        &mut special.pad,
+        &mut special.mask,
+    ] {
+        if id.is_some_and(|i| i >= config.vocab_size) {
+            *id = None;
+        }
+    }
+    // llama.cpp's WordPiece tokenizer always adds [CLS] and [SEP]; without those ids it would assert.
+    if special.bos.is_none() || special.sep.is_none() {
+        return Err(ConvertError::BadCheckpoint {
+            path: dir.to_path_buf(),
+            reason: "the tokenizer names no [CLS]/[SEP] special tokens".into(),
+        });
+    }
+
+    let normalizer = tokenizer
+        .as_ref()
+        .map(|t| &t["normalizer"])
+        .unwrap_or(&Json::Null);
+    let lowercase = normalizer["lowercase"]
+        .as_bool()
+        .or_else(|| tokenizer_config["do_lower_case"].as_bool())
+        .unwrap_or(true);
+    let strip_accents = normalizer["strip_accents"].as_bool();
+    Ok(Vocab {
+        tokens,
+        token_types: types,
+        special,
+        lowercase,
+        strip_accents,
+    })
+}
+
+/// llama.cpp asserts on duplicate token texts: refuse them here, naming the token.
+fn check_tokens(tokens: &[String], path: &Path) -> Result<(), ConvertError> {
+    let mut seen = std::collections::HashMap::with_capacity(tokens.len());
+    for (i, t) in tokens.iter().enumerate() {
+        if let Some(first) = seen.insert(t.as_str(), i) {
+            return Err(ConvertError::BadCheckpoint {
+                path: path.to_path_buf(),
+                reason: format!(
+                    "tokens {first} and {i} are both {t:?} after llama.cpp's phantom-space rewrite"
+                ),
+            });
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,97 @@
+//! `quantize`: rewrites a GGUF model with llama.cpp's own quantizer (the k-quant mixes such as
+//! Q4_K_M are llama.cpp's rules, not ours). The input is validated by our reader first, and the
+//! output is written under a temporary name and renamed into place.
+
+use std::ffi::CString;
+use std::path::{Path, PathBuf};
+
+use gguf_embed_format::{Gguf, Limits};
+
+use crate::backend::backend;
+use crate::EngineError;
+
+/// llama.cpp `llama_ftype` ids by the names its quantize tool accepts.
+const FTYPES: &[(&str, u32)] = &[
+    ("f32", 0),
+    ("f16", 1),
+    ("q4_0", 2),
+    ("q4_1", 3),
+    ("q8_0", 7),
+    ("q5_0", 8),
+    ("q5_1", 9),
+    ("q2_k", 10),
+    ("q3_k_s", 11),
+    ("q3_k_m", 12),
+    ("q3_k_l", 13),
+    ("q4_k_s", 14),
+    ("q4_k_m", 15),
+    ("q5_k_s", 16),
+    ("q5_k_m", 17),
+    ("q6_k", 18),
+];
+
+pub fn ftype_names() -> impl Iterator<Item = &'static str> {
+    FTYPES.iter().map(|f| f.0)
+}
+
+pub fn quantize(
+    input: &Path,
+    output: &Path,
+    ftype: &str,
+    threads: Option<usize>,
+) -> Result<(), EngineError> {
+    let name = ftype.to_ascii_lowercase();
+    let id = FTYPES
+        .iter()
+        .find(|f| f.0 == name)
+        .map(|f| f.1)
+        .ok_or_else(|| {
+            EngineError::InvalidArgument(format!(
+                "unknown quantization type {ftype:?} (one of {})",
+                ftype_names().collect::<Vec<_>>().join(", ")
+            ))
+        })?;
+    let g = Gguf::open(input, &Limits::default())?;
+    if g.tensor_count() == 0 {
+        return Err(EngineError::ModelLoad {
+            path: input.to_path_buf(),
+            reason: "no tensors to quantize".into(),
+        });
+    }
+    drop(g);
+    backend()?;
+    let tmp = temp_path(output);
+    let c = |p: &Path| {
+        CString::new(p.to_string_lossy().as_bytes())
+            .map_err(|_| EngineError::InvalidArgument(format!("{} contains NUL", p.display())))
+    };
+    let (cin, ctmp) = (c(input)?, c(&tmp)?);
+    // SAFETY: plain C call with NUL-terminated paths and a params struct from llama.cpp's defaults.
+    let code = unsafe {
+        let mut params = llama_cpp_sys_2::llama_model_quantize_default_params();
+        params.ftype = id as _;
+        params.nthread = threads.map(|t| t as i32).unwrap_or(0);
+        llama_cpp_sys_2::llama_model_quantize(cin.as_ptr(), ctmp.as_ptr(), &params)
+    };
+    if code != 0 {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(EngineError::Quantize {
+            input: input.to_path_buf(),
+            ftype: name,
+            code,
+        });
+    }
+    std::fs::rename(&tmp, output).map_err(|e| EngineError::ModelLoad {
+        path: output.to_path_buf(),
+        reason: e.to_string(),
+    })
+}
+
+fn temp_path(path: &Path) -> PathBuf {
+    let mut name = path
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
+    name.push(format!(".{}.partial", std::process::id()));
+    path.with_file_name(name)
+}

@@ -1,0 +1,138 @@
+//! The `NativeEmbedder` class and its cancel token, as JS sees them.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use gguf_embed_engine::embedder::{Embedder, Truncate};
+use napi::bindgen_prelude::{AbortSignal, AsyncTask};
+use napi_derive::napi;
+
+use crate::options::EmbedOptions;
+use crate::tasks::embed::{CountTask, DisposeTask, EmbedTask};
+
+/// Set from an AbortSignal by the facade; checked by the engine between batches.
+#[napi]
+#[derive(Default)]
+pub struct CancelToken {
+    pub(crate) flag: Arc<AtomicBool>,
+}
+
+#[napi]
+impl CancelToken {
+    #[napi(constructor)]
+    pub fn new() -> Self {
+        CancelToken::default()
+    }
+
+    #[napi]
+    pub fn cancel(&self) {
+        self.flag.store(true, Ordering::Relaxed);
+    }
+}
+
+#[napi(object)]
+pub struct EmbedderInfo {
+    pub path: String,
+    pub architecture: String,
+    pub name: String,
+    /// The model profile chosen from the metadata ('all-minilm', 'bge', 'nomic-embed-code', ...).
+    pub profile: String,
+    pub pooling: String,
+    pub query_prefix: String,
+    pub document_prefix: String,
+    pub dimensions: u32,
+    pub context_size: u32,
+    pub batch_tokens: u32,
+    pub threads: u32,
+    pub causal: bool,
+    pub normalize: bool,
+    pub truncate: String,
+    pub file_size: f64,
+    pub train_context_length: u32,
+}
+
+#[napi(object)]
+pub struct EmbedderStats {
+    pub requests: f64,
+    pub inputs: f64,
+    pub tokens: f64,
+    pub batches: f64,
+    pub aborted: f64,
+    /// Size of the model file, mapped read-only (shared page cache, not heap).
+    pub mapped_bytes: f64,
+}
+
+#[napi]
+pub struct NativeEmbedder {
+    pub(crate) inner: Arc<Embedder>,
+}
+
+#[napi]
+impl NativeEmbedder {
+    #[napi(getter)]
+    pub fn info(&self) -> EmbedderInfo {
+        let i = self.inner.info();
+        EmbedderInfo {
+            path: i.path.clone(),
+            architecture: i.architecture.clone(),
+            name: i.name.clone(),
+            profile: i.profile.name.to_owned(),
+            pooling: i.profile.pooling.name().to_owned(),
+            query_prefix: i.profile.query_prefix.clone(),
+            document_prefix: i.profile.document_prefix.clone(),
+            dimensions: i.dimensions as u32,
+            context_size: i.context_size as u32,
+            batch_tokens: i.batch_tokens as u32,
+            threads: i.threads as u32,
+            causal: i.causal,
+            normalize: i.normalize,
+            truncate: match i.truncate {
+                Truncate::End => "end".into(),
+                Truncate::Error => "error".into(),
+            },
+            file_size: i.file_size as f64,
+            train_context_length: i.n_ctx_train as u32,
+        }
+    }
+
+    #[napi]
+    pub fn stats(&self) -> EmbedderStats {
+        let s = self.inner.stats();
+        let n = |a: &std::sync::atomic::AtomicU64| a.load(Ordering::Relaxed) as f64;
+        EmbedderStats {
+            requests: n(&s.requests),
+            inputs: n(&s.inputs),
+            tokens: n(&s.tokens),
+            batches: n(&s.batches),
+            aborted: n(&s.aborted),
+            mapped_bytes: self.inner.info().file_size as f64,
+        }
+    }
+
+    #[napi(ts_return_type = "Promise<Float32Array[]>")]
+    pub fn embed_batch(
+        &self,
+        texts: Vec<String>,
+        options: Option<EmbedOptions>,
+        cancel: Option<&CancelToken>,
+        signal: Option<AbortSignal>,
+    ) -> AsyncTask<EmbedTask> {
+        let task = EmbedTask::new(
+            self.inner.clone(),
+            texts,
+            options.unwrap_or_default(),
+            cancel.map(|c| c.flag.clone()),
+        );
+        AsyncTask::with_optional_signal(task, signal)
+    }
+
+    #[napi(ts_return_type = "Promise<number>")]
+    pub fn count_tokens(&self, text: String) -> AsyncTask<CountTask> {
+        AsyncTask::new(CountTask::new(self.inner.clone(), text))
+    }
+
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn dispose(&self) -> AsyncTask<DisposeTask> {
+        AsyncTask::new(DisposeTask::new(self.inner.clone()))
+    }
+}

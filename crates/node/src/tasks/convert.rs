@@ -1,0 +1,89 @@
+use std::path::PathBuf;
+
+use gguf_embed_engine::format::GgmlType;
+use gguf_embed_engine::EngineError;
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+
+use crate::error::{catch_panic, invalid_argument, to_napi};
+
+#[napi(object)]
+pub struct ConvertResult {
+    pub output: String,
+    pub tensors: u32,
+    pub bytes: f64,
+    /// none | mean | cls | last, from the checkpoint's pooling module.
+    pub pooling: String,
+}
+
+pub struct ConvertTask {
+    pub dir: PathBuf,
+    pub output: PathBuf,
+    pub out_type: String,
+}
+
+impl Task for ConvertTask {
+    type Output = ConvertResult;
+    type JsValue = ConvertResult;
+
+    fn compute(&mut self) -> Result<ConvertResult> {
+        catch_panic(|| {
+            let ty = match self.out_type.to_ascii_lowercase().as_str() {
+                "f32" => GgmlType::F32,
+                "f16" => GgmlType::F16,
+                "q8_0" => GgmlType::Q8_0,
+                other => {
+                    return Err(invalid_argument(&format!(
+                        "type must be f32, f16 or q8_0, got {other:?}"
+                    )))
+                }
+            };
+            let r = gguf_embed_engine::convert::convert(&self.dir, &self.output, ty)
+                .map_err(|e| to_napi(EngineError::from(e)))?;
+            Ok(ConvertResult {
+                output: r.output.display().to_string(),
+                tensors: r.tensors as u32,
+                bytes: r.bytes as f64,
+                pooling: match r.pooling {
+                    Some(1) => "mean",
+                    Some(2) => "cls",
+                    Some(3) => "last",
+                    _ => "none",
+                }
+                .into(),
+            })
+        })
+    }
+
+    fn resolve(&mut self, _env: Env, output: ConvertResult) -> Result<ConvertResult> {
+        Ok(output)
+    }
+}
+
+pub struct QuantizeTask {
+    pub input: PathBuf,
+    pub output: PathBuf,
+    pub ftype: String,
+    pub threads: Option<u32>,
+}
+
+impl Task for QuantizeTask {
+    type Output = ();
+    type JsValue = ();
+
+    fn compute(&mut self) -> Result<()> {
+        catch_panic(|| {
+            gguf_embed_engine::quantize::quantize(
+                &self.input,
+                &self.output,
+                &self.ftype,
+                self.threads.map(|t| t as usize),
+            )
+            .map_err(to_napi)
+        })
+    }
+
+    fn resolve(&mut self, _env: Env, _output: ()) -> Result<()> {
+        Ok(())
+    }
+}

@@ -1,0 +1,107 @@
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use gguf_embed_engine::embedder::{EmbedRequest, Embedder};
+use gguf_embed_engine::EngineError;
+use napi::bindgen_prelude::*;
+
+use crate::error::{catch_panic, to_napi};
+use crate::options::EmbedOptions;
+
+pub struct EmbedTask {
+    embedder: Arc<Embedder>,
+    texts: Vec<String>,
+    options: EmbedOptions,
+    cancel: Option<Arc<AtomicBool>>,
+}
+
+impl EmbedTask {
+    pub fn new(
+        embedder: Arc<Embedder>,
+        texts: Vec<String>,
+        options: EmbedOptions,
+        cancel: Option<Arc<AtomicBool>>,
+    ) -> Self {
+        EmbedTask {
+            embedder,
+            texts,
+            options,
+            cancel,
+        }
+    }
+}
+
+impl Task for EmbedTask {
+    type Output = Vec<Vec<f32>>;
+    type JsValue = Vec<Float32Array>;
+
+    fn compute(&mut self) -> Result<Vec<Vec<f32>>> {
+        catch_panic(|| {
+            let request = EmbedRequest::try_from(&self.options)?;
+            self.embedder
+                .embed_batch(&self.texts, &request, self.cancel.clone())
+                .map_err(to_napi)
+        })
+    }
+
+    fn resolve(&mut self, _env: Env, output: Vec<Vec<f32>>) -> Result<Vec<Float32Array>> {
+        // Each vector becomes an external ArrayBuffer over its own Rust allocation: no copy, freed
+        // by V8's finalizer.
+        Ok(output.into_iter().map(Float32Array::new).collect())
+    }
+}
+
+pub struct CountTask {
+    embedder: Arc<Embedder>,
+    text: String,
+}
+
+impl CountTask {
+    pub fn new(embedder: Arc<Embedder>, text: String) -> Self {
+        CountTask { embedder, text }
+    }
+}
+
+impl Task for CountTask {
+    type Output = u32;
+    type JsValue = u32;
+
+    fn compute(&mut self) -> Result<u32> {
+        catch_panic(|| {
+            if self.embedder.is_disposed() {
+                return Err(to_napi(EngineError::Disposed));
+            }
+            Ok(self.embedder.count_tokens(&self.text) as u32)
+        })
+    }
+
+    fn resolve(&mut self, _env: Env, output: u32) -> Result<u32> {
+        Ok(output)
+    }
+}
+
+pub struct DisposeTask {
+    embedder: Arc<Embedder>,
+}
+
+impl DisposeTask {
+    pub fn new(embedder: Arc<Embedder>) -> Self {
+        DisposeTask { embedder }
+    }
+}
+
+impl Task for DisposeTask {
+    type Output = ();
+    type JsValue = ();
+
+    fn compute(&mut self) -> Result<()> {
+        catch_panic(|| {
+            self.embedder.dispose();
+            Ok(())
+        })
+    }
+
+    fn resolve(&mut self, _env: Env, _output: ()) -> Result<()> {
+        Ok(())
+    }
+}
