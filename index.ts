@@ -8,7 +8,9 @@ import { EmbedError, fromNative, invalidArgument } from './errors'
 
 export { EmbedError } from './errors'
 export type { EmbedErrorCode, EmbedErrorDetails } from './errors'
-export type { ModelInfo, MetadataEntry, TensorSummary, TypeBytes, ReaderLimits } from './binding'
+export type { ModelInfo, MetadataEntry, TensorSummary, TypeBytes, ReaderLimits, ConvertResult } from './binding'
+export { Embedder } from './embedder'
+export type { EmbedderOptions, EmbedOptions, EmbedBatchOptions, EmbedderInfo, EmbedderStats, Pooling, Kind } from './embedder'
 
 export interface InspectOptions {
   /** Also list every tensor (name, type, shape, bytes, offset). @default false */
@@ -44,5 +46,36 @@ export async function inspect(path: string, options: InspectOptions = {}): Promi
     return await native.inspect(file, { tensors: options.tensors ?? false, limits: options.limits }, options.signal)
   } catch (err) {
     throw fromNative(err, file)
+  }
+}
+
+export type ConvertType = 'f32' | 'f16' | 'q8_0'
+export type QuantizeType =
+  | 'q4_0' | 'q4_1' | 'q5_0' | 'q5_1' | 'q8_0' | 'q2_k' | 'q3_k_s' | 'q3_k_m' | 'q3_k_l'
+  | 'q4_k_s' | 'q4_k_m' | 'q5_k_s' | 'q5_k_m' | 'q6_k' | 'f16' | 'f32'
+
+/**
+ * Converts a Hugging Face / sentence-transformers BERT checkpoint folder (config.json,
+ * model.safetensors, tokenizer.json or vocab.txt, modules.json) to a GGUF file llama.cpp loads.
+ */
+export async function convert(dir: string, output: string, options: { type?: ConvertType } = {}): Promise<native.ConvertResult> {
+  checkPath(dir)
+  checkPath(output)
+  try {
+    return await native.convert(dir, output, options.type ?? 'f16')
+  } catch (err) {
+    throw fromNative(err, dir)
+  }
+}
+
+/** Quantizes a GGUF model with llama.cpp's own quantizer (k-quant mixes such as q4_k_m included). */
+export async function quantize(input: string, output: string, options: { type: QuantizeType; threads?: number }): Promise<void> {
+  checkPath(input)
+  checkPath(output)
+  if (!options || typeof options.type !== 'string') throw invalidArgument('options.type is required (q4_k_m, q4_0, q8_0, ...)')
+  try {
+    await native.quantize(input, output, options.type, options.threads)
+  } catch (err) {
+    throw fromNative(err, input)
   }
 }

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs'
+import { existsSync, readdirSync } from "node:fs"
 import { join } from 'node:path'
 
 export const root = join(__dirname, '..')
@@ -22,4 +22,64 @@ export interface CorpusCase {
   file: string
   kind: string | null
   code: string | null
+}
+
+import { execFileSync } from 'node:child_process'
+import { readFileSync as readFile } from 'node:fs'
+
+export const models = join(root, '.models')
+export const checkpoint = join(models, 'sources', 'all-minilm-l6-v2')
+export const modelFile = (type: string) => join(requireDir(models, 'npm run models'), `all-minilm-l6-v2.${type}.gguf`)
+
+/** The Python standard library of this machine: real code that ships with every install. */
+export function stdlibDir(): string {
+  return execFileSync('python3', ['-c', 'import sysconfig; print(sysconfig.get_paths()["stdlib"])']).toString().trim()
+}
+
+/** Function definitions from the standard library's top-level modules, in a stable order. */
+export function pythonFunctions(limit: number, maxChars = 2000): string[] {
+  const dir = stdlibDir()
+  const out: string[] = []
+  const files = readdirSync(dir).filter((f) => f.endsWith('.py')).sort()
+  for (const f of files) {
+    const lines = readFile(join(dir, f), 'utf8').split('\n')
+    let current: string[] | null = null
+    const flush = () => {
+      if (current && current.length > 2) out.push(current.join('\n').slice(0, maxChars))
+      current = null
+    }
+    for (const line of lines) {
+      if (/^\s*def \w+\(/.test(line)) {
+        flush()
+        current = [line]
+      } else if (current) {
+        if (line.length > 0 && !/^\s/.test(line)) flush()
+        else current.push(line)
+      }
+      if (out.length >= limit) return out
+    }
+    flush()
+  }
+  return out.slice(0, limit)
+}
+
+/** Token ids (and vectors) from the independent reference: HF tokenizers + a NumPy BERT. */
+export function reference(texts: string[], idsOnly = false): { ids: number[][]; vectors: number[][] } {
+  const python = join(root, '.cache', 'venv', 'bin', 'python')
+  requireDir(python, 'scripts/python-env.sh')
+  const args = [join(root, 'scripts', 'oracle', 'bert_reference.py'), checkpoint]
+  if (idsOnly) args.push('--ids-only')
+  return JSON.parse(execFileSync(python, args, { input: JSON.stringify(texts), maxBuffer: 1 << 30 }).toString())
+}
+
+export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let dot = 0
+  let na = 0
+  let nb = 0
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i] * b[i]
+    na += a[i] * a[i]
+    nb += b[i] * b[i]
+  }
+  return dot / Math.sqrt(na * nb)
 }

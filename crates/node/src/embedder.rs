@@ -8,7 +8,7 @@ use napi::bindgen_prelude::{AbortSignal, AsyncTask};
 use napi_derive::napi;
 
 use crate::options::EmbedOptions;
-use crate::tasks::embed::{CountTask, DisposeTask, EmbedTask};
+use crate::tasks::embed::{CountTask, DisposeTask, EmbedTask, TokenizeTask};
 
 /// Set from an AbortSignal by the facade; checked by the engine between batches.
 #[napi]
@@ -129,6 +129,11 @@ impl NativeEmbedder {
     #[napi(ts_return_type = "Promise<number>")]
     pub fn count_tokens(&self, text: String) -> AsyncTask<CountTask> {
         AsyncTask::new(CountTask::new(self.inner.clone(), text))
+    }
+
+    #[napi(ts_return_type = "Promise<Int32Array>")]
+    pub fn tokenize(&self, text: String) -> AsyncTask<TokenizeTask> {
+        AsyncTask::new(TokenizeTask::new(self.inner.clone(), text))
     }
 
     #[napi(ts_return_type = "Promise<void>")]

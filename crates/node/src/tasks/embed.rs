@@ -80,6 +80,35 @@ impl Task for CountTask {
     }
 }
 
+pub struct TokenizeTask {
+    embedder: Arc<Embedder>,
+    text: String,
+}
+
+impl TokenizeTask {
+    pub fn new(embedder: Arc<Embedder>, text: String) -> Self {
+        TokenizeTask { embedder, text }
+    }
+}
+
+impl Task for TokenizeTask {
+    type Output = Vec<i32>;
+    type JsValue = Int32Array;
+
+    fn compute(&mut self) -> Result<Vec<i32>> {
+        catch_panic(|| {
+            if self.embedder.is_disposed() {
+                return Err(to_napi(EngineError::Disposed));
+            }
+            Ok(self.embedder.tokenize(&self.text).into_iter().map(|t| t.0).collect())
+        })
+    }
+
+    fn resolve(&mut self, _env: Env, output: Vec<i32>) -> Result<Int32Array> {
+        Ok(Int32Array::new(output))
+    }
+}
+
 pub struct DisposeTask {
     embedder: Arc<Embedder>,
 }

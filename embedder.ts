@@ -1,0 +1,169 @@
+import * as native from './binding'
+import { EmbedError, fromNative, invalidArgument } from './errors'
+
+export type Pooling = 'model' | 'mean' | 'cls' | 'last'
+export type Kind = 'query' | 'document'
+
+export interface EmbedderOptions {
+  /** CPU threads for inference. @default all cores */
+  threads?: number
+  /** Most tokens one input may have, prefix and special tokens included. @default min(model context, 2048) */
+  contextSize?: number
+  /** Tokens per llama.cpp batch; at least contextSize. @default max(contextSize, 512) */
+  batchTokens?: number
+  /** @default 'model': the GGUF metadata and the model profile decide */
+  pooling?: Pooling
+  /** L2-normalise vectors. @default true */
+  normalize?: boolean
+  /** What an over-long input gets: 'end' cuts it, 'error' rejects with INPUT_TOO_LONG. @default 'end' */
+  truncate?: 'end' | 'error'
+  /** Override the model profile's prefixes. */
+  prefixes?: { query?: string; document?: string }
+  signal?: AbortSignal
+}
+
+export interface EmbedOptions {
+  /** Which prefix of the model profile to add. @default 'document' */
+  kind?: Kind
+  /** Keep the first N dimensions (Matryoshka), then re-normalise. @default the model's */
+  dimensions?: number
+  signal?: AbortSignal
+}
+
+export interface EmbedBatchOptions extends EmbedOptions {
+  /** Called after each chunk of inputs is embedded. */
+  onProgress?: (progress: { done: number; total: number }) => void
+}
+
+export type EmbedderInfo = native.EmbedderInfo
+export type EmbedderStats = native.EmbedderStats
+
+/** Inputs per native call in embedBatch: small enough for progress and prompt aborts, large enough to pack well. */
+const CHUNK = 256
+
+function positiveInt(name: string, v: unknown): void {
+  if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 2 ** 31 - 1)) {
+    throw invalidArgument(`${name} must be a positive integer, got ${String(v)}`)
+  }
+}
+
+function checkEmbedOptions(o: EmbedOptions): void {
+  if (o === null || typeof o !== 'object') throw invalidArgument('options must be an object')
+  if (o.kind !== undefined && o.kind !== 'query' && o.kind !== 'document') {
+    throw invalidArgument(`kind must be 'query' or 'document', got ${String(o.kind)}`)
+  }
+  positiveInt('dimensions', o.dimensions)
+  if (o.signal?.aborted) throw new EmbedError('ABORTED', 'the signal was aborted before the call')
+}
+
+/** Runs a native call with an AbortSignal wired to both napi (queued work) and the engine (between batches). */
+async function cancellable<T>(signal: AbortSignal | undefined, run: (token: native.CancelToken) => Promise<T>): Promise<T> {
+  const token = new native.CancelToken()
+  const onAbort = () => token.cancel()
+  signal?.addEventListener('abort', onAbort, { once: true })
+  try {
+    return await run(token)
+  } catch (err) {
+    throw signal?.aborted ? new EmbedError('ABORTED', 'the operation was aborted', { cause: err }) : fromNative(err)
+  } finally {
+    signal?.removeEventListener('abort', onAbort)
+  }
+}
+
+/** Turns GGUF models into embeddings with llama.cpp. Weights stay in the mapped file, vectors in native memory. */
+export class Embedder {
+  #native: native.NativeEmbedder
+  #disposed = false
+
+  private constructor(handle: native.NativeEmbedder) {
+    this.#native = handle
+  }
+
+  /** Maps the model, validates it, and starts its inference thread. */
+  static async load(path: string, options: EmbedderOptions = {}): Promise<Embedder> {
+    if (typeof path !== 'string' || path.length === 0) throw invalidArgument('path must be a non-empty string')
+    if (options === null || typeof options !== 'object') throw invalidArgument('options must be an object')
+    for (const k of ['threads', 'contextSize', 'batchTokens'] as const) positiveInt(k, options[k])
+    if (options.signal?.aborted) throw new EmbedError('ABORTED', 'the signal was aborted before the call')
+    const { signal, ...rest } = options
+    try {
+      return new Embedder(await native.loadEmbedder(path, rest, signal))
+    } catch (err) {
+      throw fromNative(err, path)
+    }
+  }
+
+  /** Length of the vectors this model returns. */
+  get dimensions(): number {
+    return this.#native.info.dimensions
+  }
+
+  /** How the model was loaded: profile, pooling, prefixes, limits. */
+  get info(): EmbedderInfo {
+    return this.#native.info
+  }
+
+  stats(): EmbedderStats {
+    return this.#native.stats()
+  }
+
+  #check(): void {
+    if (this.#disposed) throw new EmbedError('DISPOSED', 'the embedder has been disposed')
+  }
+
+  async embed(text: string, options: EmbedOptions = {}): Promise<Float32Array> {
+    this.#check()
+    if (typeof text !== 'string') throw invalidArgument(`text must be a string, got ${typeof text}`)
+    checkEmbedOptions(options)
+    const { signal, ...rest } = options
+    const [vector] = await cancellable(signal, (token) => this.#native.embedBatch([text], rest, token, signal))
+    return vector
+  }
+
+  async embedBatch(texts: string[], options: EmbedBatchOptions = {}): Promise<Float32Array[]> {
+    this.#check()
+    if (!Array.isArray(texts)) throw invalidArgument(`texts must be an array of strings, got ${typeof texts}`)
+    texts.forEach((t, i) => {
+      if (typeof t !== 'string') throw invalidArgument(`texts[${i}] must be a string, got ${typeof t}`)
+    })
+    checkEmbedOptions(options)
+    const { signal, onProgress, ...rest } = options
+    const out: Float32Array[] = []
+    for (let start = 0; start < texts.length; start += CHUNK) {
+      const chunk = texts.slice(start, start + CHUNK)
+      const vectors = await cancellable(signal, (token) => this.#native.embedBatch(chunk, rest, token, signal))
+      out.push(...vectors)
+      onProgress?.({ done: out.length, total: texts.length })
+    }
+    return out
+  }
+
+  /** Tokens the model sees for this text, special tokens included (no prefix). */
+  async countTokens(text: string): Promise<number> {
+    this.#check()
+    if (typeof text !== 'string') throw invalidArgument(`text must be a string, got ${typeof text}`)
+    try {
+      return await this.#native.countTokens(text)
+    } catch (err) {
+      throw fromNative(err)
+    }
+  }
+
+  /** Token ids the model sees for this text, special tokens included (no prefix). */
+  async tokenize(text: string): Promise<Int32Array> {
+    this.#check()
+    if (typeof text !== 'string') throw invalidArgument(`text must be a string, got ${typeof text}`)
+    try {
+      return await this.#native.tokenize(text)
+    } catch (err) {
+      throw fromNative(err)
+    }
+  }
+
+  /** Lets queued work finish, then frees the context. Idempotent; later calls reject with DISPOSED. */
+  async dispose(): Promise<void> {
+    if (this.#disposed) return
+    this.#disposed = true
+    await this.#native.dispose()
+  }
+}

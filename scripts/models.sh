@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# `npm run models`: builds what it needs, then makes the default models (gguf-embed models).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -d node_modules ] || npm install --no-audit --no-fund
+[ -f dist/cli.js ] && [ -n "$(ls dist/*.node 2>/dev/null)" ] || npm run build
+node dist/cli.js models "$@"
