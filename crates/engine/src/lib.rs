@@ -10,6 +10,7 @@ pub mod model;
 pub mod plan;
 pub mod profile;
 pub mod quantize;
+pub mod synthetic;
 
 pub use error::EngineError;
 pub use gguf_embed_format as format;

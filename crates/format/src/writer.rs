@@ -79,6 +79,126 @@ impl From<ArrayValue> for MetaValue {
 }
 
 impl MetaValue {
+    /// An owned copy of a value read from a file (to carry metadata from one file to another).
+    pub fn from_value(v: &crate::value::Value) -> MetaValue {
+        use crate::value::Value as V;
+        match *v {
+            V::U8(x) => MetaValue::U8(x),
+            V::I8(x) => MetaValue::I8(x),
+            V::U16(x) => MetaValue::U16(x),
+            V::I16(x) => MetaValue::I16(x),
+            V::U32(x) => MetaValue::U32(x),
+            V::I32(x) => MetaValue::I32(x),
+            V::F32(x) => MetaValue::F32(x),
+            V::Bool(x) => MetaValue::Bool(x),
+            V::U64(x) => MetaValue::U64(x),
+            V::I64(x) => MetaValue::I64(x),
+            V::F64(x) => MetaValue::F64(x),
+            V::String(s) => MetaValue::String(s.to_string_lossy().into_owned()),
+            V::Array(a) => {
+                let items = a.iter();
+                MetaValue::Array(match a.element_type() {
+                    ValueType::U8 => ArrayValue::U8(
+                        items
+                            .filter_map(|x| match x {
+                                V::U8(v) => Some(v),
+                                _ => None,
+                            })
+                            .collect(),
+                    ),
+                    ValueType::I8 => ArrayValue::I8(
+                        items
+                            .filter_map(|x| match x {
+                                V::I8(v) => Some(v),
+                                _ => None,
+                            })
+                            .collect(),
+                    ),
+                    ValueType::U16 => ArrayValue::U16(
+                        items
+                            .filter_map(|x| match x {
+                                V::U16(v) => Some(v),
+                                _ => None,
+                            })
+                            .collect(),
+                    ),
+                    ValueType::I16 => ArrayValue::I16(
+                        items
+                            .filter_map(|x| match x {
+                                V::I16(v) => Some(v),
+                                _ => None,
+                            })
+                            .collect(),
+                    ),
+                    ValueType::U32 => ArrayValue::U32(
+                        items
+                            .filter_map(|x| match x {
+                                V::U32(v) => Some(v),
+                                _ => None,
+                            })
+                            .collect(),
+                    ),
+                    ValueType::I32 => ArrayValue::I32(
+                        items
+                            .filter_map(|x| match x {
+                                V::I32(v) => Some(v),
+                                _ => None,
+                            })
+                            .collect(),
+                    ),
+                    ValueType::F32 => ArrayValue::F32(
+                        items
+                            .filter_map(|x| match x {
+                                V::F32(v) => Some(v),
+                                _ => None,
+                            })
+                            .collect(),
+                    ),
+                    ValueType::Bool => ArrayValue::Bool(
+                        items
+                            .filter_map(|x| match x {
+                                V::Bool(v) => Some(v),
+                                _ => None,
+                            })
+                            .collect(),
+                    ),
+                    ValueType::U64 => ArrayValue::U64(
+                        items
+                            .filter_map(|x| match x {
+                                V::U64(v) => Some(v),
+                                _ => None,
+                            })
+                            .collect(),
+                    ),
+                    ValueType::I64 => ArrayValue::I64(
+                        items
+                            .filter_map(|x| match x {
+                                V::I64(v) => Some(v),
+                                _ => None,
+                            })
+                            .collect(),
+                    ),
+                    ValueType::F64 => ArrayValue::F64(
+                        items
+                            .filter_map(|x| match x {
+                                V::F64(v) => Some(v),
+                                _ => None,
+                            })
+                            .collect(),
+                    ),
+                    ValueType::String | ValueType::Array => ArrayValue::String(
+                        items
+                            .filter_map(|x| match x {
+                                V::String(s) => Some(s.to_string_lossy().into_owned()),
+                                _ => None,
+                            })
+                            .collect(),
+                    ),
+                })
+            }
+        }
+    }
+
     fn value_type(&self) -> ValueType {
         match self {
             MetaValue::U8(_) => ValueType::U8,

@@ -190,12 +190,14 @@ fn pooling(dir: &Path) -> Result<Option<u32>, ConvertError> {
             Some("mean") => 1,
             Some("cls") => 2,
             Some("lasttoken") => 3,
-            other => return Err(ConvertError::BadCheckpoint {
-                path,
-                reason: format!(
+            other => {
+                return Err(ConvertError::BadCheckpoint {
+                    path,
+                    reason: format!(
                     "pooling mode {other:?} has no llama.cpp equivalent (mean, cls or lasttoken)"
                 ),
-            }),
+                })
+            }
         }
     };
     Ok(Some(id))

@@ -100,7 +100,12 @@ impl Task for TokenizeTask {
             if self.embedder.is_disposed() {
                 return Err(to_napi(EngineError::Disposed));
             }
-            Ok(self.embedder.tokenize(&self.text).into_iter().map(|t| t.0).collect())
+            Ok(self
+                .embedder
+                .tokenize(&self.text)
+                .into_iter()
+                .map(|t| t.0)
+                .collect())
         })
     }
 
