@@ -1,0 +1,143 @@
+// Throughput and latency: gguf-embed against node-llama-cpp and a plain C++ program on llama.cpp,
+// on the same GGUF with the same thread count, run one after another on the same machine.
+//
+//   bash bench/harness/build.sh && npm install --prefix bench && node bench/throughput.mjs [MODEL] [THREADS]
+//
+// Workloads: 1,000 real functions (Python standard library) and 1,000 short queries (the first
+// line of those functions' docstrings); single-query latency over 200 queries, one at a time.
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join, dirname } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { createRequire } from 'node:module'
+import { cpus } from 'node:os'
+
+const here = dirname(fileURLToPath(import.meta.url))
+const root = join(here, '..')
+const require = createRequire(import.meta.url)
+const { Embedder } = require(root)
+
+const model = process.argv[2] ?? join(root, '.models', 'all-minilm-l6-v2.q8_0.gguf')
+const threads = Number(process.argv[3] ?? 2)
+const build = join(here, '.build')
+mkdirSync(build, { recursive: true })
+
+function corpus() {
+  const dir = execFileSync('python3', ['-c', 'import sysconfig; print(sysconfig.get_paths()["stdlib"])']).toString().trim()
+  const functions = []
+  const queries = []
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.py') && !f.startsWith('_')).sort()) {
+    const src = readFileSync(join(dir, file), 'utf8')
+    for (const m of src.matchAll(/^([ \t]*)def \w+\([^]*?\n(?=\1\S|\S|$)/gm)) {
+      const body = m[0]
+      if (body.split('\n').length < 4) continue
+      const doc = /"""\s*([^\n"]{12,200})/.exec(body)
+      if (!doc) continue
+      functions.push(body.slice(0, 2000))
+      queries.push(doc[1].trim())
+    }
+  }
+  const pick = (list) => Array.from({ length: 1000 }, (_, i) => list[Math.floor((i * list.length) / 1000)])
+  return { code: pick(functions), short: pick(queries) }
+}
+
+const { code, short } = corpus()
+writeFileSync(join(build, 'code.jsonl'), code.map((t) => JSON.stringify(t)).join('\n') + '\n')
+writeFileSync(join(build, 'short.jsonl'), short.map((t) => JSON.stringify(t)).join('\n') + '\n')
+writeFileSync(join(build, 'single.jsonl'), short.slice(0, 200).map((t) => JSON.stringify(t)).join('\n') + '\n')
+
+const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]
+
+async function ours() {
+  const e = await Embedder.load(model, { threads })
+  await e.embedBatch(short.slice(0, 50))
+  const result = {}
+  for (const [name, texts] of [['code', code], ['short', short]]) {
+    const before = e.stats().tokens
+    const t0 = performance.now()
+    await e.embedBatch(texts)
+    const s = (performance.now() - t0) / 1000
+    result[name] = { texts: texts.length / s, tokens: (e.stats().tokens - before) / s }
+  }
+  const lat = []
+  for (const q of short.slice(0, 200)) {
+    const t0 = performance.now()
+    await e.embed(q, { kind: 'query' })
+    lat.push(performance.now() - t0)
+  }
+  result.p50 = pct(lat, 0.5)
+  result.p95 = pct(lat, 0.95)
+  await e.dispose()
+  return result
+}
+
+async function nodeLlamaCpp() {
+  let mod
+  try {
+    mod = await import(join(here, 'node_modules', 'node-llama-cpp', 'dist', 'index.js'))
+  } catch (err) {
+    return { error: `node-llama-cpp is not installed (npm install --prefix bench): ${err.message}` }
+  }
+  const llama = await mod.getLlama({ gpu: false, logLevel: 'error', build: 'never' })
+  const m = await llama.loadModel({ modelPath: model })
+  const ctx = await m.createEmbeddingContext({ threads, contextSize: 512, batchSize: 512 })
+  await Promise.all(short.slice(0, 50).map((t) => ctx.getEmbeddingFor(t)))
+  const result = {}
+  for (const [name, texts] of [['code', code], ['short', short]]) {
+    const tokens = texts.reduce((n, t) => n + Math.min(512, m.tokenize(t).length + 2), 0)
+    const t0 = performance.now()
+    await Promise.all(texts.map((t) => ctx.getEmbeddingFor(t)))
+    const s = (performance.now() - t0) / 1000
+    result[name] = { texts: texts.length / s, tokens: tokens / s }
+  }
+  const lat = []
+  for (const q of short.slice(0, 200)) {
+    const t0 = performance.now()
+    await ctx.getEmbeddingFor(q)
+    lat.push(performance.now() - t0)
+  }
+  result.p50 = pct(lat, 0.5)
+  result.p95 = pct(lat, 0.95)
+  await ctx.dispose()
+  await m.dispose()
+  return result
+}
+
+function harness() {
+  const bin = join(build, 'embed_bench')
+  const run = (file, mode) => JSON.parse(execFileSync(bin, [model, join(build, file), String(threads), mode]).toString())
+  try {
+    run('single.jsonl', 'batch')
+  } catch (err) {
+    return { error: `C++ harness missing (bash bench/harness/build.sh): ${err.message}` }
+  }
+  const result = {}
+  for (const name of ['code', 'short']) {
+    const r = run(`${name}.jsonl`, 'batch')
+    result[name] = { texts: r.texts / r.seconds, tokens: r.tokens / r.seconds }
+  }
+  const single = run('single.jsonl', 'single')
+  result.p50 = single.p50_ms
+  result.p95 = single.p95_ms
+  return result
+}
+
+const results = { 'gguf-embed': await ours(), 'C++ harness (llama.cpp)': harness(), 'node-llama-cpp 3.22.1': await nodeLlamaCpp() }
+const avgTokens = (list) => (list.reduce((n, t) => n + t.length, 0) / list.length).toFixed(0)
+console.log(`model ${model.split('/').pop()}, ${threads} threads, ${cpus()[0].model}, Node ${process.version}`)
+console.log(`workloads: 1,000 functions (avg ${avgTokens(code)} chars), 1,000 short queries (avg ${avgTokens(short)} chars); latency over 200 single queries\n`)
+const rows = [['engine', 'code texts/s', 'code tokens/s', 'short texts/s', 'short tokens/s', 'query p50 ms', 'query p95 ms']]
+for (const [name, r] of Object.entries(results)) {
+  if (r.error) {
+    rows.push([name, r.error])
+    continue
+  }
+  rows.push([name, r.code.texts.toFixed(1), r.code.tokens.toFixed(0), r.short.texts.toFixed(1), r.short.tokens.toFixed(0), r.p50.toFixed(2), r.p95.toFixed(2)])
+}
+for (const row of rows) console.log(row.map((c, i) => (i === 0 ? c.padEnd(26) : c.padStart(14))).join(''))
+const us = results['gguf-embed']
+for (const [name, r] of Object.entries(results)) {
+  if (name === 'gguf-embed' || r.error) continue
+  console.log(`\ngguf-embed vs ${name}: code ${(us.code.texts / r.code.texts).toFixed(2)}x, short ${(us.short.texts / r.short.texts).toFixed(2)}x, query p95 ${(us.p95 / r.p95).toFixed(2)}x of theirs`)
+}
+writeFileSync(join(build, 'throughput.json'), JSON.stringify(results, null, 2))
