@@ -8,7 +8,9 @@ bash scripts/llama-cpp-source.sh >/dev/null
 bash scripts/python-env.sh >/dev/null
 npm run build
 node dist/cli.js models
-# --release: shares the one llama.cpp build with the addon (a debug build would compile it again).
-cargo test --workspace --release
+# --release and napi's explicit --target: share the one llama.cpp build with the addon (any other
+# profile or target directory compiles llama.cpp again, minutes on 2 cores).
+host=$(rustc -vV | sed -n 's/^host: //p')
+cargo test --workspace --release --target "$host"
 npm run fixtures
 npx ava

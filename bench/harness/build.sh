@@ -3,7 +3,7 @@
 # gguf-embed (run `npm run build` first), so both sides use the same llama.cpp and the same flags.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-out=$(ls -d "$root"/target/release/build/llama-cpp-sys-2-*/out 2>/dev/null | while read -r d; do [ -f "$d/lib/libllama.a" ] && echo "$d"; done | head -1)
+out=$(ls -d "$root"/target/*/release/build/llama-cpp-sys-2-*/out "$root"/target/release/build/llama-cpp-sys-2-*/out 2>/dev/null | while read -r d; do [ -f "$d/lib/libllama.a" ] && echo "$d"; done | head -1)
 [ -n "$out" ] || { echo "no llama.cpp build under target/release: run npm run build" >&2; exit 1; }
 src=$(ls -d "$HOME"/.cargo/registry/src/*/llama-cpp-sys-2-0.1.161/llama.cpp | head -1)
 mkdir -p "$root/bench/.build"
