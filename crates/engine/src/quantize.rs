@@ -3,9 +3,9 @@
 //! output is written under a temporary name and renamed into place.
 
 use std::ffi::CString;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use gguf_embed_format::{Gguf, Limits};
+use gguf_embed_format::{temp_path, Gguf, Limits};
 
 use crate::backend::backend;
 use crate::EngineError;
@@ -85,13 +85,4 @@ pub fn quantize(
         path: output.to_path_buf(),
         reason: e.to_string(),
     })
-}
-
-fn temp_path(path: &Path) -> PathBuf {
-    let mut name = path
-        .file_name()
-        .map(|n| n.to_os_string())
-        .unwrap_or_default();
-    name.push(format!(".{}.partial", std::process::id()));
-    path.with_file_name(name)
 }

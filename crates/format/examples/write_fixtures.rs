@@ -10,7 +10,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use gguf_embed_format::corpus::{expected_code, hostile, loadable};
+use gguf_embed_format::corpus::{expected_code, hostile, loadable, write_sparse_4gib};
 use gguf_embed_format::{ArrayValue, GgmlType, GgufWriter, MetaValue, TensorData};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -37,7 +37,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     manifest.push_str("]\n");
     std::fs::write(dir.join("manifest.json"), manifest)?;
     let written = write_writer_files(&dir.join("writer"))?;
-    write_sparse(&dir.join("sparse-4gib.gguf"))?;
+    write_sparse_4gib(&dir.join("sparse-4gib.gguf"))?;
     println!(
         "wrote {} corpus files and {written} writer files to {}",
         cases.len(),
@@ -125,23 +125,4 @@ fn write_writer_files(dir: &Path) -> Result<usize, Box<dyn std::error::Error>> {
     )?;
     w.write_file(dir.join("metadata-only.gguf"))?;
     Ok(3)
-}
-
-/// A 4 GiB file that is mostly a hole: header and tensor infos are real, the data is not on disk.
-fn write_sparse(path: &Path) -> Result<(), Box<dyn std::error::Error>> {
-    let mut w = GgufWriter::new();
-    w.add("general.architecture", "bert")?;
-    w.add("general.name", "sparse-4gib")?;
-    let tokens: Vec<String> = (0..100_000).map(|i| format!("tok{i}")).collect();
-    w.add("tokenizer.ggml.tokens", ArrayValue::String(tokens))?;
-    for i in 0..4 {
-        w.add_tensor(
-            &format!("blk.{i}.w"),
-            &[1 << 14, 1 << 14],
-            GgmlType::F32,
-            TensorData::Zeros,
-        )?;
-    }
-    w.write_file(path)?;
-    Ok(())
 }

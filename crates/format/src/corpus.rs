@@ -684,3 +684,24 @@ pub fn loadable() -> Vec<Case> {
         accept("truncation-base", base),
     ]
 }
+
+/// A 4 GiB GGUF that is mostly a hole: header, a 100,000-token vocabulary and four 16384x16384 F32
+/// tensor infos are real, the data is not on disk. Returns the file size.
+pub fn write_sparse_4gib(path: &std::path::Path) -> Result<u64, crate::WriteError> {
+    use crate::{ArrayValue, GgmlType, GgufWriter, TensorData};
+    let mut w = GgufWriter::new();
+    w.add("general.architecture", "bert")?;
+    w.add("general.name", "sparse-4gib")?;
+    // Arrays must not cost the reader heap in proportion to their length.
+    let tokens: Vec<String> = (0..100_000).map(|i| format!("tok{i}")).collect();
+    w.add("tokenizer.ggml.tokens", ArrayValue::String(tokens))?;
+    for i in 0..4 {
+        w.add_tensor(
+            &format!("blk.{i}.w"),
+            &[1 << 14, 1 << 14],
+            GgmlType::F32,
+            TensorData::Zeros,
+        )?;
+    }
+    w.write_file(path)
+}

@@ -20,4 +20,4 @@ pub use file::{Gguf, Kv, TensorInfo};
 pub use ggml_type::GgmlType;
 pub use limits::{Limits, DEFAULT_ALIGNMENT, MAX_DIMS};
 pub use value::{ArrayIter, ArrayView, GgufStr, Value, ValueType};
-pub use writer::{ArrayValue, GgufWriter, MetaValue, TensorData};
+pub use writer::{temp_path, ArrayValue, GgufWriter, MetaValue, TensorData};

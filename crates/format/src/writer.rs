@@ -471,7 +471,9 @@ fn array_len(a: &ArrayValue) -> u64 {
     }) as u64
 }
 
-fn temp_path(path: &Path) -> PathBuf {
+/// Where a file is written before it is renamed to `path`: beside it (same file system), named
+/// after this process so concurrent writers never share one.
+pub fn temp_path(path: &Path) -> PathBuf {
     let mut name = path
         .file_name()
         .map(|n| n.to_os_string())

@@ -4,7 +4,8 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use gguf_embed_format::{ArrayValue, GgmlType, Gguf, GgufWriter, Limits, TensorData};
+use gguf_embed_format::corpus::write_sparse_4gib;
+use gguf_embed_format::{Gguf, Limits};
 
 struct Counting;
 static CURRENT: AtomicUsize = AtomicUsize::new(0);
@@ -30,23 +31,7 @@ fn four_gib_sparse_file_reads_with_under_one_mib_of_heap() {
     let dir = std::env::temp_dir().join(format!("gguf-sparse-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("sparse-4gib.gguf");
-    let mut w = GgufWriter::new();
-    w.add("general.architecture", "bert").unwrap();
-    // A 100k-entry vocabulary: arrays must not cost heap in proportion to their length.
-    let tokens: Vec<String> = (0..100_000).map(|i| format!("tok{i}")).collect();
-    w.add("tokenizer.ggml.tokens", ArrayValue::String(tokens))
-        .unwrap();
-    for i in 0..4 {
-        w.add_tensor(
-            &format!("blk.{i}.w"),
-            &[1 << 14, 1 << 14],
-            GgmlType::F32,
-            TensorData::Zeros,
-        )
-        .unwrap();
-    }
-    let size = w.write_file(&path).unwrap();
-    drop(w);
+    let size = write_sparse_4gib(&path).unwrap();
     assert!(size >= 4 << 30, "file is {size} bytes");
 
     let before = CURRENT.load(Ordering::SeqCst);
