@@ -9,6 +9,11 @@ pub enum EngineError {
     Gguf(#[from] GgufError),
     #[error(transparent)]
     Convert(#[from] crate::convert::ConvertError),
+    #[error("{path}: {source}")]
+    Preflight {
+        path: PathBuf,
+        source: crate::preflight::PreflightError,
+    },
     #[error("llama.cpp backend failed to initialise: {0}")]
     Backend(String),
     #[error("{path}: {reason}")]

@@ -8,6 +8,7 @@ mod error;
 mod inspect;
 pub mod model;
 pub mod plan;
+pub mod preflight;
 pub mod profile;
 pub mod quantize;
 pub mod synthetic;

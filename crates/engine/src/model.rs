@@ -9,6 +9,7 @@ use llama_cpp_2::model::params::LlamaModelParams;
 use llama_cpp_2::model::LlamaModel;
 
 use crate::backend::backend;
+use crate::preflight::preflight;
 use crate::profile::ModelFacts;
 use crate::EngineError;
 
@@ -26,14 +27,18 @@ pub fn load(path: &Path) -> Result<LoadedModel, EngineError> {
     // (whose loader asserts) ever sees it. It also makes sure the path exists, which
     // `LlamaModel::load_from_file` only debug-asserts.
     let gguf = Gguf::open(path, &Limits::default())?;
-    let facts = ModelFacts::read(&gguf);
-    let file_size = gguf.file_len();
     if gguf.tensor_count() == 0 {
         return Err(EngineError::ModelLoad {
             path: path.to_path_buf(),
             reason: "the file holds no tensors (a vocab-only GGUF cannot embed)".into(),
         });
     }
+    preflight(&gguf).map_err(|source| EngineError::Preflight {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let facts = ModelFacts::read(&gguf);
+    let file_size = gguf.file_len();
     drop(gguf);
     let path_str = path.to_str().ok_or_else(|| EngineError::ModelLoad {
         path: path.to_path_buf(),

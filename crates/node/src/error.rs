@@ -22,6 +22,12 @@ pub fn to_napi(err: EngineError) -> napi::Error {
         EngineError::Gguf(e) => gguf(&e),
         EngineError::Backend(reason) => coded(MODEL_LOAD_FAILED, Some("Backend"), None, &reason),
         EngineError::Convert(e) => coded(convert_code(&e), Some("Convert"), None, &e.to_string()),
+        EngineError::Preflight { path, source } => coded(
+            GGUF_INVALID,
+            Some(source.check),
+            None,
+            &format!("{}: {source}", path.display()),
+        ),
         e @ EngineError::ModelLoad { .. } => coded(MODEL_LOAD_FAILED, None, None, &e.to_string()),
         e @ EngineError::Quantize { .. } => {
             coded(MODEL_LOAD_FAILED, Some("Quantize"), None, &e.to_string())
