@@ -5,8 +5,8 @@
 //!
 //! Measured without preflight (bench/.build/embed_bench, plain llama.cpp, on these files): 7 of the
 //! 30 abort the process (block count 0 and 513, a duplicate token, 5000 experts, pooling type 7, an
-//! unknown rope scaling type, a WordPiece vocabulary without [CLS]/[SEP]); 19 fail to load with a
-//! bare null result; 4 load and run with metadata llama.cpp never reads for this model.
+//! unknown rope scaling type, a WordPiece vocabulary without [CLS]/[SEP]); 20 fail to load with a
+//! bare null result; 3 load and run with metadata llama.cpp never reads for this model.
 
 use std::path::{Path, PathBuf};
 
