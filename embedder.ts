@@ -19,6 +19,8 @@ export interface EmbedderOptions {
   truncate?: 'end' | 'error'
   /** Override the model profile's prefixes. */
   prefixes?: { query?: string; document?: string }
+  /** Pending requests before calls reject with QUEUE_FULL. @default 65536 */
+  maxQueue?: number
   signal?: AbortSignal
 }
 
@@ -38,7 +40,7 @@ export interface EmbedBatchOptions extends EmbedOptions {
 export type EmbedderInfo = native.EmbedderInfo
 export type EmbedderStats = native.EmbedderStats
 
-/** Inputs per native call in embedBatch: small enough for progress and prompt aborts, large enough to pack well. */
+/** Inputs per native request in embedBatch: small enough that other callers interleave and progress is reported, large enough to pack well. */
 const CHUNK = 256
 
 function positiveInt(name: string, v: unknown): void {
@@ -56,18 +58,31 @@ function checkEmbedOptions(o: EmbedOptions): void {
   if (o.signal?.aborted) throw new EmbedError('ABORTED', 'the signal was aborted before the call')
 }
 
-/** Runs a native call with an AbortSignal wired to both napi (queued work) and the engine (between batches). */
-async function cancellable<T>(signal: AbortSignal | undefined, run: (token: native.CancelToken) => Promise<T>): Promise<T> {
+/**
+ * Runs a native request with an AbortSignal: an abort rejects at once with ABORTED and sets the
+ * cancel token, so the engine skips the request (queued) or drops its result (in flight).
+ */
+function cancellable<T>(signal: AbortSignal | undefined, run: (token: native.CancelToken) => Promise<T>): Promise<T> {
   const token = new native.CancelToken()
-  const onAbort = () => token.cancel()
-  signal?.addEventListener('abort', onAbort, { once: true })
-  try {
-    return await run(token)
-  } catch (err) {
-    throw signal?.aborted ? new EmbedError('ABORTED', 'the operation was aborted', { cause: err }) : fromNative(err)
-  } finally {
-    signal?.removeEventListener('abort', onAbort)
-  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => {
+      token.cancel()
+      reject(new EmbedError('ABORTED', 'the operation was aborted'))
+    }
+    signal?.addEventListener('abort', onAbort, { once: true })
+    let pending: Promise<T>
+    try {
+      pending = run(token)
+    } catch (err) {
+      pending = Promise.reject(err)
+    }
+    pending
+      .then(resolve, (err) => {
+        token.cancel()
+        reject(fromNative(err))
+      })
+      .finally(() => signal?.removeEventListener('abort', onAbort))
+  })
 }
 
 /** Turns GGUF models into embeddings with llama.cpp. Weights stay in the mapped file, vectors in native memory. */
@@ -83,7 +98,7 @@ export class Embedder {
   static async load(path: string, options: EmbedderOptions = {}): Promise<Embedder> {
     if (typeof path !== 'string' || path.length === 0) throw invalidArgument('path must be a non-empty string')
     if (options === null || typeof options !== 'object') throw invalidArgument('options must be an object')
-    for (const k of ['threads', 'contextSize', 'batchTokens'] as const) positiveInt(k, options[k])
+    for (const k of ['threads', 'contextSize', 'batchTokens', 'maxQueue'] as const) positiveInt(k, options[k])
     if (options.signal?.aborted) throw new EmbedError('ABORTED', 'the signal was aborted before the call')
     const { signal, ...rest } = options
     try {
@@ -116,7 +131,7 @@ export class Embedder {
     if (typeof text !== 'string') throw invalidArgument(`text must be a string, got ${typeof text}`)
     checkEmbedOptions(options)
     const { signal, ...rest } = options
-    const [vector] = await cancellable(signal, (token) => this.#native.embedBatch([text], rest, token, signal))
+    const [vector] = await cancellable(signal, (token) => this.#native.embedBatch([text], rest, token))
     return vector
   }
 
@@ -128,14 +143,24 @@ export class Embedder {
     })
     checkEmbedOptions(options)
     const { signal, onProgress, ...rest } = options
-    const out: Float32Array[] = []
-    for (let start = 0; start < texts.length; start += CHUNK) {
-      const chunk = texts.slice(start, start + CHUNK)
-      const vectors = await cancellable(signal, (token) => this.#native.embedBatch(chunk, rest, token, signal))
-      out.push(...vectors)
-      onProgress?.({ done: out.length, total: texts.length })
-    }
-    return out
+    // All chunks are queued at once: the engine packs them with other callers' requests, and
+    // each finished chunk reports progress.
+    let done = 0
+    const chunks = await cancellable(signal, (token) => {
+      const calls: Promise<Float32Array[]>[] = []
+      for (let start = 0; start < texts.length; start += CHUNK) {
+        const chunk = texts.slice(start, start + CHUNK)
+        calls.push(
+          this.#native.embedBatch(chunk, { ...rest, firstIndex: start }, token).then((vectors) => {
+            done += vectors.length
+            onProgress?.({ done, total: texts.length })
+            return vectors
+          }),
+        )
+      }
+      return Promise.all(calls)
+    })
+    return chunks.flat()
   }
 
   /** Tokens the model sees for this text, special tokens included (no prefix). */

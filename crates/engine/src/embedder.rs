@@ -1,12 +1,13 @@
-//! `Embedder`: texts in, L2-normalised vectors out. Tokenisation runs on the caller's thread;
-//! inference runs on one worker thread that owns the llama.cpp context (a context is bound to its
-//! model and is not Sync), taking jobs from a channel, packing each job's inputs into batches and
-//! pooling each sequence on its own.
+//! `Embedder`: texts in, L2-normalised vectors out. Callers queue requests and are answered by
+//! completion; one inference thread per Embedder owns the llama.cpp context (a context is bound to
+//! its model and is not Sync), takes the waiting requests in arrival order, tokenises them, packs
+//! all their inputs together into batches (dynamic batching across callers) and pools each
+//! sequence on its own.
 
 use std::num::NonZeroU32;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
@@ -20,12 +21,17 @@ use crate::backend::backend;
 use crate::model::{load, LoadedModel};
 use crate::plan::pack;
 use crate::profile::{choose, Pooling, Profile};
+use crate::queue::Queue;
 use crate::EngineError;
 
 /// Tokens a packed batch aims for: measured best on our machines (see NOTES / BENCHMARKS).
 const PACK_TOKENS: usize = 512;
 /// llama.cpp's LLAMA_MAX_SEQ.
 const MAX_SEQS: usize = 256;
+/// Inputs the inference thread takes from the queue per round (whole requests, so at least one).
+const ROUND_INPUTS: usize = 512;
+/// Pending requests before QUEUE_FULL.
+const DEFAULT_MAX_QUEUE: usize = 1 << 16;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Truncate {
@@ -51,6 +57,8 @@ pub struct EmbedderOptions {
     pub truncate: Option<Truncate>,
     pub query_prefix: Option<String>,
     pub document_prefix: Option<String>,
+    /// Pending requests before QUEUE_FULL.
+    pub max_queue: Option<usize>,
 }
 
 /// What an Embedder was built with, after defaults.
@@ -78,6 +86,10 @@ pub struct Stats {
     pub tokens: AtomicU64,
     pub batches: AtomicU64,
     pub aborted: AtomicU64,
+    /// Refused with QUEUE_FULL.
+    pub rejected: AtomicU64,
+    /// Taken by the inference thread and not yet answered.
+    pub in_flight: AtomicU64,
 }
 
 /// Per-request choices.
@@ -85,67 +97,31 @@ pub struct Stats {
 pub struct EmbedRequest {
     pub kind: Option<Kind>,
     pub dimensions: Option<usize>,
+    /// Index of texts[0] in the caller's whole batch, for error messages.
+    pub first_index: usize,
 }
 
-struct Job {
-    inputs: Vec<Vec<LlamaToken>>,
-    dimensions: usize,
-    cancel: Option<Arc<AtomicBool>>,
-    reply: Sender<Result<Vec<Vec<f32>>, EngineError>>,
+/// Called once, from the inference thread, with the request's vectors in input order.
+pub type Completion = Box<dyn FnOnce(Result<Vec<Vec<f32>>, EngineError>) + Send>;
+
+pub(crate) struct Request {
+    pub texts: Vec<String>,
+    pub first_index: usize,
+    pub kind: Option<Kind>,
+    pub dimensions: usize,
+    pub cancel: Option<Arc<AtomicBool>>,
+    pub done: Completion,
 }
 
-pub struct Embedder {
-    info: EmbedderInfo,
-    model: Arc<LlamaModel>,
-    jobs: Mutex<Option<Sender<Job>>>,
-    worker: Mutex<Option<JoinHandle<()>>>,
-    stats: Arc<Stats>,
+/// What the callers and the inference thread share.
+pub(crate) struct Shared {
+    pub model: Arc<LlamaModel>,
+    pub info: EmbedderInfo,
+    pub stats: Stats,
+    pub queue: Queue<Request>,
 }
 
-impl Embedder {
-    pub fn load(path: &Path, options: &EmbedderOptions) -> Result<Embedder, EngineError> {
-        let loaded = load(path)?;
-        let info = resolve(&loaded, options)?;
-        let stats = Arc::new(Stats::default());
-        let (tx, rx) = mpsc::channel::<Job>();
-        let (ready_tx, ready_rx) = mpsc::channel::<Result<(), EngineError>>();
-        let model = loaded.llama.clone();
-        let worker_info = info.clone();
-        let worker_stats = stats.clone();
-        let worker = std::thread::Builder::new()
-            .name("gguf-embed-infer".into())
-            .spawn(move || worker_main(model, worker_info, worker_stats, rx, ready_tx))
-            .map_err(|e| EngineError::ModelLoad {
-                path: path.to_path_buf(),
-                reason: format!("cannot start a thread: {e}"),
-            })?;
-        match ready_rx.recv() {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => return Err(e),
-            Err(_) => {
-                return Err(EngineError::ModelLoad {
-                    path: path.to_path_buf(),
-                    reason: "the inference thread stopped".into(),
-                })
-            }
-        }
-        Ok(Embedder {
-            info,
-            model: loaded.llama,
-            jobs: Mutex::new(Some(tx)),
-            worker: Mutex::new(Some(worker)),
-            stats,
-        })
-    }
-
-    pub fn info(&self) -> &EmbedderInfo {
-        &self.info
-    }
-
-    pub fn stats(&self) -> &Stats {
-        &self.stats
-    }
-
+impl Shared {
     fn prefix(&self, kind: Option<Kind>) -> &str {
         match kind.unwrap_or(Kind::Document) {
             Kind::Query => &self.info.profile.query_prefix,
@@ -153,17 +129,8 @@ impl Embedder {
         }
     }
 
-    /// Token ids as the model sees the text (special tokens added, no prefix).
-    pub fn tokenize(&self, text: &str) -> Vec<LlamaToken> {
-        self.model.vocab().tokenize(text.as_bytes(), true, false)
-    }
-
-    pub fn count_tokens(&self, text: &str) -> usize {
-        self.tokenize(text).len()
-    }
-
-    /// Tokenises with the kind's prefix, and applies the truncation rule.
-    fn prepare(
+    /// Tokenises with the kind's prefix and applies the truncation rule.
+    pub fn prepare(
         &self,
         index: usize,
         text: &str,
@@ -202,63 +169,145 @@ impl Embedder {
         out.extend_from_slice(&tokens[tokens.len() - tail..]);
         Ok(out)
     }
+}
 
+pub struct Embedder {
+    shared: Arc<Shared>,
+    worker: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Embedder {
+    pub fn load(path: &Path, options: &EmbedderOptions) -> Result<Embedder, EngineError> {
+        let loaded = load(path)?;
+        let info = resolve(&loaded, options)?;
+        let max_queue = options.max_queue.unwrap_or(DEFAULT_MAX_QUEUE);
+        if max_queue == 0 {
+            return Err(EngineError::InvalidArgument(
+                "maxQueue must be at least 1".into(),
+            ));
+        }
+        let shared = Arc::new(Shared {
+            model: loaded.llama,
+            info,
+            stats: Stats::default(),
+            queue: Queue::new(max_queue),
+        });
+        let (ready_tx, ready_rx) = mpsc::channel::<Result<(), EngineError>>();
+        let worker_shared = shared.clone();
+        let worker = std::thread::Builder::new()
+            .name("gguf-embed-infer".into())
+            .spawn(move || worker_main(worker_shared, ready_tx))
+            .map_err(|e| EngineError::ModelLoad {
+                path: path.to_path_buf(),
+                reason: format!("cannot start a thread: {e}"),
+            })?;
+        match ready_rx.recv() {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => return Err(e),
+            Err(_) => {
+                return Err(EngineError::ModelLoad {
+                    path: path.to_path_buf(),
+                    reason: "the inference thread stopped".into(),
+                })
+            }
+        }
+        Ok(Embedder {
+            shared,
+            worker: Mutex::new(Some(worker)),
+        })
+    }
+
+    pub fn info(&self) -> &EmbedderInfo {
+        &self.shared.info
+    }
+
+    pub fn stats(&self) -> &Stats {
+        &self.shared.stats
+    }
+
+    /// Requests waiting for the inference thread.
+    pub fn queue_depth(&self) -> usize {
+        self.shared.queue.len()
+    }
+
+    /// Token ids as the model sees the text (special tokens added, no prefix).
+    pub fn tokenize(&self, text: &str) -> Vec<LlamaToken> {
+        self.shared
+            .model
+            .vocab()
+            .tokenize(text.as_bytes(), true, false)
+    }
+
+    pub fn count_tokens(&self, text: &str) -> usize {
+        self.tokenize(text).len()
+    }
+
+    /// Queues a request without waiting: `done` is called exactly once, later from the inference
+    /// thread (where concurrent requests are packed into shared batches), or at once on this thread
+    /// with the refusal (bad `dimensions`, QUEUE_FULL, DISPOSED). Every caller's promise settles.
+    pub fn submit(
+        &self,
+        texts: Vec<String>,
+        request: &EmbedRequest,
+        cancel: Option<Arc<AtomicBool>>,
+        done: Completion,
+    ) {
+        let max = self.shared.info.dimensions;
+        let dimensions = match request.dimensions {
+            None => max,
+            Some(0) => {
+                return done(Err(EngineError::InvalidArgument(
+                    "dimensions must be at least 1".into(),
+                )))
+            }
+            Some(d) if d > max => {
+                return done(Err(EngineError::InvalidArgument(format!(
+                    "dimensions {d} is larger than the model's {max}"
+                ))))
+            }
+            Some(d) => d,
+        };
+        self.shared.stats.requests.fetch_add(1, Ordering::Relaxed);
+        if texts.is_empty() {
+            return done(Ok(Vec::new()));
+        }
+        let item = Request {
+            texts,
+            first_index: request.first_index,
+            kind: request.kind,
+            dimensions,
+            cancel,
+            done,
+        };
+        if let Err((item, e)) = self.shared.queue.push(item) {
+            if matches!(e, EngineError::QueueFull { .. }) {
+                self.shared.stats.rejected.fetch_add(1, Ordering::Relaxed);
+            }
+            (item.done)(Err(e));
+        }
+    }
+
+    /// `submit`, waiting for the answer on the calling thread.
     pub fn embed_batch(
         &self,
         texts: &[String],
         request: &EmbedRequest,
         cancel: Option<Arc<AtomicBool>>,
     ) -> Result<Vec<Vec<f32>>, EngineError> {
-        let dimensions = match request.dimensions {
-            None => self.info.dimensions,
-            Some(0) => {
-                return Err(EngineError::InvalidArgument(
-                    "dimensions must be at least 1".into(),
-                ))
-            }
-            Some(d) if d > self.info.dimensions => {
-                return Err(EngineError::InvalidArgument(format!(
-                    "dimensions {d} is larger than the model's {}",
-                    self.info.dimensions
-                )))
-            }
-            Some(d) => d,
-        };
-        self.stats.requests.fetch_add(1, Ordering::Relaxed);
-        if texts.is_empty() {
-            return Ok(Vec::new());
-        }
-        let inputs = texts
-            .iter()
-            .enumerate()
-            .map(|(i, t)| self.prepare(i, t, request.kind))
-            .collect::<Result<Vec<_>, _>>()?;
-        let (reply, answer) = mpsc::channel();
-        let job = Job {
-            inputs,
-            dimensions,
+        let (tx, rx) = mpsc::channel();
+        self.submit(
+            texts.to_vec(),
+            request,
             cancel,
-            reply,
-        };
-        {
-            let jobs = self.jobs.lock().map_err(|_| EngineError::Disposed)?;
-            jobs.as_ref()
-                .ok_or(EngineError::Disposed)?
-                .send(job)
-                .map_err(|_| EngineError::Disposed)?;
-        }
-        let result = answer.recv().map_err(|_| EngineError::Disposed)?;
-        if matches!(result, Err(EngineError::Aborted)) {
-            self.stats.aborted.fetch_add(1, Ordering::Relaxed);
-        }
-        result
+            Box::new(move |r| drop(tx.send(r))),
+        );
+        rx.recv().map_err(|_| EngineError::Disposed)?
     }
 
-    /// Stops taking work; jobs already queued finish first. Idempotent.
+    /// Refuses new work, rejects what is still queued with DISPOSED, lets the batch in flight
+    /// finish, and waits for the inference thread to stop. Idempotent.
     pub fn dispose(&self) {
-        if let Ok(mut jobs) = self.jobs.lock() {
-            jobs.take();
-        }
+        reject_all(self.shared.queue.close());
         let handle = self.worker.lock().ok().and_then(|mut w| w.take());
         if let Some(handle) = handle {
             let _ = handle.join();
@@ -266,13 +315,21 @@ impl Embedder {
     }
 
     pub fn is_disposed(&self) -> bool {
-        self.jobs.lock().map(|j| j.is_none()).unwrap_or(true)
+        self.shared.queue.is_closed()
     }
 }
 
 impl Drop for Embedder {
+    /// Garbage-collected without dispose(): stop the thread without waiting for it (this may run on
+    /// the JS thread); it frees the context and its model reference when it exits.
     fn drop(&mut self) {
-        self.dispose();
+        reject_all(self.shared.queue.close());
+    }
+}
+
+fn reject_all(requests: Vec<Request>) {
+    for r in requests {
+        (r.done)(Err(EngineError::Disposed));
     }
 }
 
@@ -352,13 +409,7 @@ fn context_params(info: &EmbedderInfo) -> LlamaContextParams {
         .with_n_threads_batch(info.threads as i32)
 }
 
-fn worker_main(
-    model: Arc<LlamaModel>,
-    info: EmbedderInfo,
-    stats: Arc<Stats>,
-    jobs: Receiver<Job>,
-    ready: Sender<Result<(), EngineError>>,
-) {
+fn worker_main(shared: Arc<Shared>, ready: mpsc::Sender<Result<(), EngineError>>) {
     let backend = match backend() {
         Ok(b) => b,
         Err(e) => {
@@ -366,7 +417,8 @@ fn worker_main(
             return;
         }
     };
-    let mut ctx = match model.new_context(backend, context_params(&info)) {
+    let info = &shared.info;
+    let mut ctx = match shared.model.new_context(backend, context_params(info)) {
         Ok(ctx) => ctx,
         Err(e) => {
             let _ = ready.send(Err(EngineError::ModelLoad {
@@ -381,67 +433,154 @@ fn worker_main(
     };
     let _ = ready.send(Ok(()));
     let mut batch = LlamaBatch::new(info.batch_tokens, 1);
-    for job in jobs {
-        let result = run_job(&mut ctx, &mut batch, &info, &stats, &job);
-        let _ = job.reply.send(result);
+    loop {
+        // Take whole requests in arrival order, up to about one round of inputs: concurrent
+        // callers share batches, and a large request does not hold the others for long.
+        let mut budget = ROUND_INPUTS;
+        let Some(requests) = shared.queue.take(|r: &Request| {
+            let fits = budget > 0;
+            budget = budget.saturating_sub(r.texts.len());
+            fits
+        }) else {
+            break;
+        };
+        shared
+            .stats
+            .in_flight
+            .fetch_add(requests.len() as u64, Ordering::Relaxed);
+        let n = requests.len() as u64;
+        run_round(&shared, &mut ctx, &mut batch, requests);
+        shared.stats.in_flight.fetch_sub(n, Ordering::Relaxed);
     }
 }
 
-fn run_job(
+fn cancelled(r: &Request) -> bool {
+    r.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed))
+}
+
+/// Tokenises every live request of the round, packs all their inputs together, runs the batches
+/// and answers each request with its own vectors.
+fn run_round(
+    shared: &Shared,
     ctx: &mut LlamaContext,
     batch: &mut LlamaBatch,
-    info: &EmbedderInfo,
-    stats: &Stats,
-    job: &Job,
-) -> Result<Vec<Vec<f32>>, EngineError> {
-    let lengths: Vec<usize> = job.inputs.iter().map(Vec::len).collect();
+    requests: Vec<Request>,
+) {
+    let info = &shared.info;
+    let mut live: Vec<Request> = Vec::with_capacity(requests.len());
+    for r in requests {
+        if cancelled(&r) {
+            shared.stats.aborted.fetch_add(1, Ordering::Relaxed);
+            (r.done)(Err(EngineError::Aborted));
+        } else {
+            live.push(r);
+        }
+    }
+    // (request, input) of every sequence, and its tokens.
+    let mut owners: Vec<(usize, usize)> = Vec::new();
+    let mut inputs: Vec<Vec<LlamaToken>> = Vec::new();
+    let mut failed: Vec<Option<EngineError>> = (0..live.len()).map(|_| None).collect();
+    for (ri, r) in live.iter().enumerate() {
+        let start = inputs.len();
+        for (i, t) in r.texts.iter().enumerate() {
+            match shared.prepare(r.first_index + i, t, r.kind) {
+                Ok(tokens) => {
+                    owners.push((ri, i));
+                    inputs.push(tokens);
+                }
+                Err(e) => {
+                    failed[ri] = Some(e);
+                    owners.truncate(start);
+                    inputs.truncate(start);
+                    break;
+                }
+            }
+        }
+    }
+    let mut out: Vec<Vec<Vec<f32>>> = live
+        .iter()
+        .map(|r| vec![Vec::new(); r.texts.len()])
+        .collect();
+    let lengths: Vec<usize> = inputs.iter().map(Vec::len).collect();
     let longest = lengths.iter().copied().max().unwrap_or(0);
     let target = PACK_TOKENS.max(longest).min(info.batch_tokens);
     let max_seqs = MAX_SEQS.min(info.batch_tokens);
-    let mut out: Vec<Vec<f32>> = vec![Vec::new(); job.inputs.len()];
+    let mut error: Option<String> = None;
     for group in pack(&lengths, target, max_seqs) {
-        if job
-            .cancel
-            .as_ref()
-            .is_some_and(|c| c.load(Ordering::Relaxed))
-        {
-            return Err(EngineError::Aborted);
+        // Skip batches whose every sequence belongs to requests aborted meanwhile.
+        if group.iter().all(|&s| cancelled(&live[owners[s].0])) {
+            continue;
         }
-        let total: usize = group.iter().map(|&i| lengths[i]).sum();
-        // The plan never exceeds the context; checked again here because llama.cpp would abort.
-        if total > info.batch_tokens || group.len() > max_seqs {
-            return Err(EngineError::Inference(format!(
-                "batch of {total} tokens in {} sequences",
-                group.len()
-            )));
+        if let Err(e) = run_batch(ctx, batch, info, &inputs, &group, &lengths, |s, pooled| {
+            let (ri, i) = owners[s];
+            out[ri][i] = finish(pooled, live[ri].dimensions, info.normalize);
+        }) {
+            error = Some(e);
+            break;
         }
-        ctx.clear_kv_cache();
-        batch.clear();
-        for (seq, &i) in group.iter().enumerate() {
-            batch
-                .add_sequence(&job.inputs[i], seq as i32, true)
-                .map_err(|e| EngineError::Inference(e.to_string()))?;
-        }
-        if info.causal {
-            ctx.decode(batch)
-                .map_err(|e| EngineError::Inference(e.to_string()))?;
-        } else {
-            ctx.encode(batch)
-                .map_err(|e| EngineError::Inference(e.to_string()))?;
-        }
-        for (seq, &i) in group.iter().enumerate() {
-            let pooled = ctx
-                .embeddings_seq_ith(seq as i32)
-                .map_err(|e| EngineError::Inference(e.to_string()))?;
-            out[i] = finish(pooled, job.dimensions, info.normalize);
-        }
-        stats.batches.fetch_add(1, Ordering::Relaxed);
-        stats.tokens.fetch_add(total as u64, Ordering::Relaxed);
-        stats
+        let total: usize = group.iter().map(|&s| lengths[s]).sum();
+        shared.stats.batches.fetch_add(1, Ordering::Relaxed);
+        shared
+            .stats
+            .tokens
+            .fetch_add(total as u64, Ordering::Relaxed);
+        shared
+            .stats
             .inputs
             .fetch_add(group.len() as u64, Ordering::Relaxed);
     }
-    Ok(out)
+    for ((r, vectors), fail) in live.into_iter().zip(out).zip(failed) {
+        let result = if let Some(e) = fail {
+            Err(e)
+        } else if let Some(e) = &error {
+            Err(EngineError::Inference(e.clone()))
+        } else if cancelled(&r) {
+            shared.stats.aborted.fetch_add(1, Ordering::Relaxed);
+            Err(EngineError::Aborted)
+        } else {
+            Ok(vectors)
+        };
+        (r.done)(result);
+    }
+}
+
+/// One llama.cpp call over the sequences `group` (indices into `inputs`).
+fn run_batch(
+    ctx: &mut LlamaContext,
+    batch: &mut LlamaBatch,
+    info: &EmbedderInfo,
+    inputs: &[Vec<LlamaToken>],
+    group: &[usize],
+    lengths: &[usize],
+    mut emit: impl FnMut(usize, &[f32]),
+) -> Result<(), String> {
+    let total: usize = group.iter().map(|&i| lengths[i]).sum();
+    // The plan never exceeds the context; checked again here because llama.cpp would abort.
+    if total > info.batch_tokens || group.len() > MAX_SEQS.min(info.batch_tokens) {
+        return Err(format!(
+            "batch of {total} tokens in {} sequences",
+            group.len()
+        ));
+    }
+    ctx.clear_kv_cache();
+    batch.clear();
+    for (seq, &i) in group.iter().enumerate() {
+        batch
+            .add_sequence(&inputs[i], seq as i32, true)
+            .map_err(|e| e.to_string())?;
+    }
+    if info.causal {
+        ctx.decode(batch).map_err(|e| e.to_string())?;
+    } else {
+        ctx.encode(batch).map_err(|e| e.to_string())?;
+    }
+    for (seq, &i) in group.iter().enumerate() {
+        let pooled = ctx
+            .embeddings_seq_ith(seq as i32)
+            .map_err(|e| e.to_string())?;
+        emit(i, pooled);
+    }
+    Ok(())
 }
 
 /// Matryoshka cut, then L2 normalisation (llama.cpp never normalises pooled vectors).

@@ -26,6 +26,8 @@ pub enum EngineError {
     },
     #[error("{0}")]
     InvalidArgument(String),
+    #[error("the request queue is full ({limit} pending requests): retry later or raise maxQueue")]
+    QueueFull { limit: usize },
     #[error("the request was aborted")]
     Aborted,
     #[error("the embedder has been disposed")]

@@ -11,6 +11,7 @@ pub mod plan;
 pub mod preflight;
 pub mod profile;
 pub mod quantize;
+mod queue;
 pub mod synthetic;
 
 pub use error::EngineError;

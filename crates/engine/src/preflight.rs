@@ -139,14 +139,13 @@ pub fn preflight<B: AsRef<[u8]>>(g: &Gguf<B>) -> Result<(), PreflightError> {
         None => return fail("MissingKey", "general.architecture is missing".into()),
     };
     let c = Ctx { g, arch };
-    let n_vocab = hyper_parameters(&c)?;
+    hyper_parameters(&c)?;
     let n_tokens = tokenizer(&c)?;
-    tensors(&c, n_vocab.max(n_tokens))?;
+    tensors(&c, n_tokens)?;
     Ok(())
 }
 
-/// Returns the embedding length.
-fn hyper_parameters<B: AsRef<[u8]>>(c: &Ctx<B>) -> Result<u64, PreflightError> {
+fn hyper_parameters<B: AsRef<[u8]>>(c: &Ctx<B>) -> Result<(), PreflightError> {
     let layers = c.required_uint(&c.key("block_count"))?;
     if layers == 0 || layers > MAX_LAYERS {
         return fail(
@@ -292,7 +291,7 @@ fn hyper_parameters<B: AsRef<[u8]>>(c: &Ctx<B>) -> Result<u64, PreflightError> {
             format!("expert_count {experts}, expert_used_count {used} (at most {MAX_EXPERTS})"),
         );
     }
-    Ok(n_embd)
+    Ok(())
 }
 
 /// Returns the number of tokens.

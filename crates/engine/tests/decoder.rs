@@ -63,6 +63,7 @@ fn check(arch: DecoderArch, name: &str) {
     let request = EmbedRequest {
         kind: Some(Kind::Document),
         dimensions: None,
+        first_index: 0,
     };
     let packed = e.embed_batch(&texts, &request, None).unwrap();
     assert_eq!(
@@ -125,6 +126,7 @@ fn code_model_profiles_come_from_the_metadata() {
             &EmbedRequest {
                 kind: Some(Kind::Query),
                 dimensions: None,
+                first_index: 0,
             },
             None,
         )
@@ -135,6 +137,7 @@ fn code_model_profiles_come_from_the_metadata() {
             &EmbedRequest {
                 kind: Some(Kind::Document),
                 dimensions: None,
+                first_index: 0,
             },
             None,
         )

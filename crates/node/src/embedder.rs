@@ -3,12 +3,16 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use gguf_embed_engine::embedder::{Embedder, Truncate};
-use napi::bindgen_prelude::{AbortSignal, AsyncTask};
+use gguf_embed_engine::embedder::{Completion, EmbedRequest, Embedder, Truncate};
+use napi::bindgen_prelude::{AsyncTask, Float32Array, Object};
+use napi::{Env, Result};
 use napi_derive::napi;
 
+use crate::error::to_napi;
 use crate::options::EmbedOptions;
-use crate::tasks::embed::{CountTask, DisposeTask, EmbedTask, TokenizeTask};
+use crate::tasks::embed::{CountTask, DisposeTask, TokenizeTask};
+
+type Resolver = Box<dyn FnOnce(Env) -> Result<Vec<Float32Array>> + Send>;
 
 /// Set from an AbortSignal by the facade; checked by the engine between batches.
 #[napi]
@@ -58,6 +62,12 @@ pub struct EmbedderStats {
     pub tokens: f64,
     pub batches: f64,
     pub aborted: f64,
+    /// Calls refused with QUEUE_FULL.
+    pub rejected: f64,
+    /// Requests waiting for the inference thread.
+    pub queue_depth: f64,
+    /// Requests the inference thread is working on.
+    pub in_flight: f64,
     /// Size of the model file, mapped read-only (shared page cache, not heap).
     pub mapped_bytes: f64,
 }
@@ -105,25 +115,36 @@ impl NativeEmbedder {
             tokens: n(&s.tokens),
             batches: n(&s.batches),
             aborted: n(&s.aborted),
+            rejected: n(&s.rejected),
+            queue_depth: self.inner.queue_depth() as f64,
+            in_flight: n(&s.in_flight),
             mapped_bytes: self.inner.info().file_size as f64,
         }
     }
 
+    /// Queues the texts and returns at once; the promise settles from the inference thread, which
+    /// packs concurrent calls into shared batches. No libuv thread waits on it.
     #[napi(ts_return_type = "Promise<Float32Array[]>")]
-    pub fn embed_batch(
+    pub fn embed_batch<'env>(
         &self,
+        env: &'env Env,
         texts: Vec<String>,
         options: Option<EmbedOptions>,
         cancel: Option<&CancelToken>,
-        signal: Option<AbortSignal>,
-    ) -> AsyncTask<EmbedTask> {
-        let task = EmbedTask::new(
-            self.inner.clone(),
-            texts,
-            options.unwrap_or_default(),
-            cancel.map(|c| c.flag.clone()),
-        );
-        AsyncTask::with_optional_signal(task, signal)
+    ) -> Result<Object<'env>> {
+        let request = EmbedRequest::try_from(&options.unwrap_or_default())?;
+        let (deferred, promise) = env.create_deferred::<Vec<Float32Array>, Resolver>()?;
+        let done: Completion = Box::new(move |result| match result {
+            // Each vector becomes an external ArrayBuffer over its own Rust allocation: no copy,
+            // freed by V8's finalizer.
+            Ok(vectors) => deferred.resolve(Box::new(move |_env| {
+                Ok(vectors.into_iter().map(Float32Array::new).collect())
+            })),
+            Err(e) => deferred.reject(to_napi(e)),
+        });
+        self.inner
+            .submit(texts, &request, cancel.map(|c| c.flag.clone()), done);
+        Ok(promise)
     }
 
     #[napi(ts_return_type = "Promise<number>")]

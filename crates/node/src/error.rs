@@ -15,6 +15,7 @@ pub const MODEL_LOAD_FAILED: &str = "MODEL_LOAD_FAILED";
 pub const INPUT_TOO_LONG: &str = "INPUT_TOO_LONG";
 pub const ABORTED: &str = "ABORTED";
 pub const DISPOSED: &str = "DISPOSED";
+pub const QUEUE_FULL: &str = "QUEUE_FULL";
 pub const INTERNAL: &str = "INTERNAL";
 
 pub fn to_napi(err: EngineError) -> napi::Error {
@@ -34,6 +35,7 @@ pub fn to_napi(err: EngineError) -> napi::Error {
         }
         e @ EngineError::InputTooLong { .. } => coded(INPUT_TOO_LONG, None, None, &e.to_string()),
         EngineError::InvalidArgument(m) => invalid_argument(&m),
+        e @ EngineError::QueueFull { .. } => coded(QUEUE_FULL, None, None, &e.to_string()),
         EngineError::Aborted => coded(ABORTED, None, None, "the request was aborted"),
         EngineError::Disposed => coded(DISPOSED, None, None, "the embedder has been disposed"),
         e @ EngineError::Inference(_) => coded(INTERNAL, Some("Inference"), None, &e.to_string()),

@@ -82,6 +82,8 @@ pub struct EmbedderOptions {
     /// What an over-long input gets: 'end' cuts it, 'error' rejects with INPUT_TOO_LONG. @default 'end'
     pub truncate: Option<String>,
     pub prefixes: Option<Prefixes>,
+    /// Pending requests before calls reject with QUEUE_FULL. @default 65536
+    pub max_queue: Option<u32>,
 }
 
 #[napi(object)]
@@ -99,6 +101,9 @@ pub struct EmbedOptions {
     pub kind: Option<String>,
     /// Keep the first N dimensions (Matryoshka), then re-normalise. @default the model's
     pub dimensions: Option<u32>,
+    /// Position of texts[0] in the caller's whole batch (the facade sends large batches in
+    /// chunks), so errors name the caller's index. @default 0
+    pub first_index: Option<u32>,
 }
 
 impl TryFrom<&EmbedderOptions> for engine::embedder::EmbedderOptions {
@@ -131,6 +136,7 @@ impl TryFrom<&EmbedderOptions> for engine::embedder::EmbedderOptions {
             truncate: Some(truncate),
             query_prefix: o.prefixes.as_ref().and_then(|p| p.query.clone()),
             document_prefix: o.prefixes.as_ref().and_then(|p| p.document.clone()),
+            max_queue: o.max_queue.map(|q| q as usize),
         })
     }
 }
@@ -151,6 +157,7 @@ impl TryFrom<&EmbedOptions> for EmbedRequest {
         Ok(EmbedRequest {
             kind,
             dimensions: o.dimensions.map(|d| d as usize),
+            first_index: o.first_index.unwrap_or(0) as usize,
         })
     }
 }

@@ -1,55 +1,10 @@
-use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
-use gguf_embed_engine::embedder::{EmbedRequest, Embedder};
+use gguf_embed_engine::embedder::Embedder;
 use gguf_embed_engine::EngineError;
 use napi::bindgen_prelude::*;
 
 use crate::error::{catch_panic, to_napi};
-use crate::options::EmbedOptions;
-
-pub struct EmbedTask {
-    embedder: Arc<Embedder>,
-    texts: Vec<String>,
-    options: EmbedOptions,
-    cancel: Option<Arc<AtomicBool>>,
-}
-
-impl EmbedTask {
-    pub fn new(
-        embedder: Arc<Embedder>,
-        texts: Vec<String>,
-        options: EmbedOptions,
-        cancel: Option<Arc<AtomicBool>>,
-    ) -> Self {
-        EmbedTask {
-            embedder,
-            texts,
-            options,
-            cancel,
-        }
-    }
-}
-
-impl Task for EmbedTask {
-    type Output = Vec<Vec<f32>>;
-    type JsValue = Vec<Float32Array>;
-
-    fn compute(&mut self) -> Result<Vec<Vec<f32>>> {
-        catch_panic(|| {
-            let request = EmbedRequest::try_from(&self.options)?;
-            self.embedder
-                .embed_batch(&self.texts, &request, self.cancel.clone())
-                .map_err(to_napi)
-        })
-    }
-
-    fn resolve(&mut self, _env: Env, output: Vec<Vec<f32>>) -> Result<Vec<Float32Array>> {
-        // Each vector becomes an external ArrayBuffer over its own Rust allocation: no copy, freed
-        // by V8's finalizer.
-        Ok(output.into_iter().map(Float32Array::new).collect())
-    }
-}
 
 pub struct CountTask {
     embedder: Arc<Embedder>,
