@@ -408,7 +408,8 @@ fn tokenizer<B: AsRef<[u8]>>(c: &Ctx<B>) -> Result<u64, PreflightError> {
                 Value::U32(id) if (id as u64) < n => {
                     ids.insert(*name, id as u64);
                 }
-                Value::I32(-1) => {}
+                // -1 (or u32::MAX read as int32 by llama.cpp) means "no such token".
+                Value::I32(-1) | Value::U32(u32::MAX) => {}
                 other => {
                     return fail(
                         "SpecialTokenId",

@@ -343,3 +343,28 @@ fn a_malformed_byte_token_is_refused() {
         .unwrap();
     assert_eq!(err.check, "ByteToken", "{err}");
 }
+
+#[test]
+fn a_special_id_of_u32_max_means_none_and_is_accepted() {
+    let (mut kvs, tensors) = read(&minilm());
+    set(
+        &mut kvs,
+        "tokenizer.ggml.padding_token_id",
+        MetaValue::U32(u32::MAX),
+    );
+    let dir = std::env::temp_dir().join(format!("gguf-preflight-none-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("pad-none.gguf");
+    write(&file, &kvs, &tensors);
+    preflight(&Gguf::open(&file, &Limits::default()).unwrap()).unwrap();
+    let e = Embedder::load(
+        &file,
+        &EmbedderOptions {
+            threads: Some(1),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    drop(e);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
