@@ -25,6 +25,7 @@ pub struct BertConfig {
     pub vocab_size: u32,
     pub type_vocab_size: u32,
     pub name: String,
+    pub pad_token_id: Option<u32>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -148,6 +149,9 @@ fn bert_config(c: &Json, path: &Path) -> Result<BertConfig, ConvertError> {
             .next()
             .unwrap_or("")
             .to_owned(),
+        pad_token_id: c["pad_token_id"]
+            .as_u64()
+            .and_then(|v| u32::try_from(v).ok()),
     };
     if config.hidden_size % config.num_attention_heads != 0 {
         return Err(ConvertError::BadCheckpoint {
@@ -307,9 +311,7 @@ fn vocab(dir: &Path, config: &BertConfig) -> Result<Vocab, ConvertError> {
         mask: id_of("mask_token"),
     };
     if special.pad.is_none() {
-        special.pad = read_optional_json(&dir.join("config.json"))?
-            .and_then(|c| c["pad_token_id"].as_u64())
-            .map(|v| v as u32);
+        special.pad = config.pad_token_id;
     }
     for id in [
         &mut special.bos,

@@ -1,6 +1,7 @@
 use std::path::PathBuf;
 
 use gguf_embed_engine::format::GgmlType;
+use gguf_embed_engine::profile::Pooling;
 use gguf_embed_engine::EngineError;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
@@ -44,13 +45,11 @@ impl Task for ConvertTask {
                 output: r.output.display().to_string(),
                 tensors: r.tensors as u32,
                 bytes: r.bytes as f64,
-                pooling: match r.pooling {
-                    Some(1) => "mean",
-                    Some(2) => "cls",
-                    Some(3) => "last",
-                    _ => "none",
-                }
-                .into(),
+                pooling: r
+                    .pooling
+                    .and_then(|id| Pooling::from_llama_id(id.into()))
+                    .map_or("none", Pooling::name)
+                    .into(),
             })
         })
     }
