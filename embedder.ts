@@ -21,6 +21,13 @@ export interface EmbedderOptions {
   prefixes?: { query?: string; document?: string }
   /** Pending requests before calls reject with QUEUE_FULL. @default 65536 */
   maxQueue?: number
+  /**
+   * Bytes of native working memory not to exceed: the llama.cpp context, batch buffers and queued
+   * inputs (the mapped weights are reported apart, as `stats().mappedBytes`). The batch size adapts
+   * to it; `load` rejects with MEMORY_BUDGET when even one full-length input cannot fit, and a call
+   * that would pass it rejects with QUEUE_FULL (retry later). @default no limit
+   */
+  memoryBudget?: number
   signal?: AbortSignal
 }
 
@@ -42,6 +49,8 @@ export type EmbedderStats = native.EmbedderStats
 
 /** Inputs per native request in embedBatch: small enough that other callers interleave and progress is reported, large enough to pack well. */
 const CHUNK = 256
+/** Chunks of one embedBatch call queued at once. */
+const WINDOW = 4
 
 function positiveInt(name: string, v: unknown): void {
   if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 2 ** 31 - 1)) {
@@ -99,6 +108,10 @@ export class Embedder {
     if (typeof path !== 'string' || path.length === 0) throw invalidArgument('path must be a non-empty string')
     if (options === null || typeof options !== 'object') throw invalidArgument('options must be an object')
     for (const k of ['threads', 'contextSize', 'batchTokens', 'maxQueue'] as const) positiveInt(k, options[k])
+    const budget = options.memoryBudget
+    if (budget !== undefined && (typeof budget !== 'number' || !Number.isFinite(budget) || budget < 1)) {
+      throw invalidArgument(`memoryBudget must be a positive number of bytes, got ${String(budget)}`)
+    }
     if (options.signal?.aborted) throw new EmbedError('ABORTED', 'the signal was aborted before the call')
     const { signal, ...rest } = options
     try {
@@ -143,24 +156,41 @@ export class Embedder {
     })
     checkEmbedOptions(options)
     const { signal, onProgress, ...rest } = options
-    // All chunks are queued at once: the engine packs them with other callers' requests, and
-    // each finished chunk reports progress.
+    const out: Float32Array[] = new Array(texts.length)
     let done = 0
-    const chunks = await cancellable(signal, (token) => {
-      const calls: Promise<Float32Array[]>[] = []
-      for (let start = 0; start < texts.length; start += CHUNK) {
+    await cancellable(signal, async (token) => {
+      // A window of chunks is queued at a time: enough for the engine to pack full batches (and
+      // with other callers' requests), little enough that a huge batch neither floods the queue nor
+      // holds the memory budget. A chunk refused with QUEUE_FULL while others of this call are in
+      // flight is sent again when one of them finishes.
+      const starts: number[] = []
+      for (let start = 0; start < texts.length; start += CHUNK) starts.push(start)
+      const inFlight = new Set<Promise<void>>()
+      const send = (start: number) => {
         const chunk = texts.slice(start, start + CHUNK)
-        calls.push(
-          this.#native.embedBatch(chunk, { ...rest, firstIndex: start }, token).then((vectors) => {
-            done += vectors.length
-            onProgress?.({ done, total: texts.length })
-            return vectors
-          }),
-        )
+        const call: Promise<void> = this.#native
+          .embedBatch(chunk, { ...rest, firstIndex: start }, token)
+          .then(
+            (vectors) => {
+              for (let i = 0; i < vectors.length; i++) out[start + i] = vectors[i]
+              done += vectors.length
+              onProgress?.({ done, total: texts.length })
+            },
+            (err) => {
+              const e = fromNative(err)
+              if (e.code === 'QUEUE_FULL' && inFlight.size > 1) starts.unshift(start)
+              else throw e
+            },
+          )
+          .finally(() => inFlight.delete(call))
+        inFlight.add(call)
       }
-      return Promise.all(calls)
+      while (starts.length > 0 || inFlight.size > 0) {
+        while (starts.length > 0 && inFlight.size < WINDOW) send(starts.shift()!)
+        await Promise.race(inFlight)
+      }
     })
-    return chunks.flat()
+    return out
   }
 
   /** Tokens the model sees for this text, special tokens included (no prefix). */

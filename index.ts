@@ -10,6 +10,12 @@ export { EmbedError } from './errors'
 export type { EmbedErrorCode, EmbedErrorDetails } from './errors'
 export type { ModelInfo, MetadataEntry, TensorSummary, TypeBytes, ReaderLimits, ConvertResult } from './binding'
 export { Embedder } from './embedder'
+export type { NativeMemory } from './binding'
+
+/** Native resources this process holds across every Embedder (and worker thread): models mapped, contexts alive and their bytes. */
+export function nativeMemory(): native.NativeMemory {
+  return native.nativeMemory()
+}
 export type { EmbedderOptions, EmbedOptions, EmbedBatchOptions, EmbedderInfo, EmbedderStats, Pooling, Kind } from './embedder'
 
 export interface InspectOptions {

@@ -3,6 +3,7 @@
 # crate, fixtures, then the ava tests of the TypeScript API.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash scripts/system-deps.sh
 [ -d node_modules ] || npm install --no-audit --no-fund
 bash scripts/llama-cpp-source.sh >/dev/null
 bash scripts/python-env.sh >/dev/null

@@ -8,12 +8,11 @@ use crate::EngineError;
 
 static BACKEND: OnceLock<Result<LlamaBackend, String>> = OnceLock::new();
 
-/// The process-wide backend, initialised on first use with llama.cpp's logging silenced.
+/// The process-wide backend, initialised on first use with llama.cpp's log routed to our sink.
 pub fn backend() -> Result<&'static LlamaBackend, EngineError> {
     let init = BACKEND.get_or_init(|| {
-        llama_cpp_2::send_logs_to_tracing(
-            llama_cpp_2::LogOptions::default().with_logs_enabled(false),
-        );
+        // Silent, except where a thread measures what a context allocates (memory.rs).
+        crate::memory::install_log_sink();
         LlamaBackend::init().map_err(|e| e.to_string())
     });
     init.as_ref()

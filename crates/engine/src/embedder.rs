@@ -1,43 +1,35 @@
 //! `Embedder`: texts in, L2-normalised vectors out. Callers queue requests and are answered by
-//! completion; one inference thread per Embedder owns the llama.cpp context (a context is bound to
-//! its model and is not Sync), takes the waiting requests in arrival order, tokenises them, packs
-//! all their inputs together into batches (dynamic batching across callers) and pools each
-//! sequence on its own.
+//! completion; one inference thread per Embedder owns the llama.cpp context (worker.rs), takes the
+//! waiting requests in arrival order and packs their inputs together into batches (dynamic
+//! batching across callers). Native memory is held to an optional budget: the context is sized to
+//! it at load, and each queued request reserves what it may hold until it is answered.
 
-use std::num::NonZeroU32;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
-use llama_cpp_2::context::params::{LlamaContextParams, LlamaPoolingType};
-use llama_cpp_2::context::LlamaContext;
-use llama_cpp_2::llama_batch::LlamaBatch;
 use llama_cpp_2::model::LlamaModel;
 use llama_cpp_2::token::LlamaToken;
 
-use crate::backend::backend;
+use crate::memory::{Budget, Refusal};
 use crate::model::{load, LoadedModel};
-use crate::plan::pack;
 use crate::profile::{choose, Pooling, Profile};
 use crate::queue::Queue;
+use crate::sizing::{fit, Shape};
+use crate::tokens::input_bytes;
+use crate::worker::worker_main;
 use crate::EngineError;
 
+pub use crate::tokens::Truncate;
+
 /// Tokens a packed batch aims for: measured best on our machines (see NOTES / BENCHMARKS).
-const PACK_TOKENS: usize = 512;
-/// llama.cpp's LLAMA_MAX_SEQ.
-const MAX_SEQS: usize = 256;
-/// Inputs the inference thread takes from the queue per round (whole requests, so at least one).
-const ROUND_INPUTS: usize = 512;
+pub(crate) const PACK_TOKENS: usize = 512;
 /// Pending requests before QUEUE_FULL.
 const DEFAULT_MAX_QUEUE: usize = 1 << 16;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Truncate {
-    End,
-    Error,
-}
+/// Bytes a request holds beside its inputs (its record in the queue, its completion).
+const REQUEST_BYTES: u64 = 256;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -59,6 +51,8 @@ pub struct EmbedderOptions {
     pub document_prefix: Option<String>,
     /// Pending requests before QUEUE_FULL.
     pub max_queue: Option<usize>,
+    /// Bytes of native working memory (context, batch buffers, queued inputs) not to exceed.
+    pub memory_budget: Option<u64>,
 }
 
 /// What an Embedder was built with, after defaults.
@@ -77,6 +71,7 @@ pub struct EmbedderInfo {
     pub truncate: Truncate,
     pub file_size: u64,
     pub n_ctx_train: usize,
+    pub memory_budget: Option<u64>,
 }
 
 #[derive(Debug, Default)]
@@ -90,6 +85,8 @@ pub struct Stats {
     pub rejected: AtomicU64,
     /// Taken by the inference thread and not yet answered.
     pub in_flight: AtomicU64,
+    /// Bytes llama.cpp allocated for the context (compute, output, KV cache).
+    pub context_bytes: AtomicU64,
 }
 
 /// Per-request choices.
@@ -119,10 +116,11 @@ pub(crate) struct Shared {
     pub info: EmbedderInfo,
     pub stats: Stats,
     pub queue: Queue<Request>,
+    pub budget: Arc<Budget>,
 }
 
 impl Shared {
-    fn prefix(&self, kind: Option<Kind>) -> &str {
+    pub fn prefix(&self, kind: Option<Kind>) -> &str {
         match kind.unwrap_or(Kind::Document) {
             Kind::Query => &self.info.profile.query_prefix,
             Kind::Document => &self.info.profile.document_prefix,
@@ -136,38 +134,14 @@ impl Shared {
         text: &str,
         kind: Option<Kind>,
     ) -> Result<Vec<LlamaToken>, EngineError> {
-        let prefix = self.prefix(kind);
-        let full = if prefix.is_empty() {
-            std::borrow::Cow::Borrowed(text)
-        } else {
-            format!("{prefix}{text}").into()
-        };
-        let vocab = self.model.vocab();
-        let tokens = vocab.tokenize(full.as_bytes(), true, false);
-        let limit = self.info.context_size;
-        if tokens.len() <= limit {
-            return Ok(tokens);
-        }
-        if self.info.truncate == Truncate::Error {
-            return Err(EngineError::InputTooLong {
-                index,
-                tokens: tokens.len(),
-                limit,
-            });
-        }
-        // Keep the special tokens the model adds around the text ([CLS] ... [SEP], BOS ... EOS) and
-        // cut the text in between.
-        let plain = vocab.tokenize(full.as_bytes(), false, false);
-        let lead = (0..=tokens.len().saturating_sub(plain.len()))
-            .find(|&k| tokens[k..].starts_with(&plain[..plain.len().min(8)]))
-            .unwrap_or(0);
-        let tail = tokens.len().saturating_sub(lead + plain.len());
-        let keep = limit.saturating_sub(lead + tail);
-        let mut out = Vec::with_capacity(limit);
-        out.extend_from_slice(&tokens[..lead]);
-        out.extend_from_slice(&plain[..keep.min(plain.len())]);
-        out.extend_from_slice(&tokens[tokens.len() - tail..]);
-        Ok(out)
+        crate::tokens::prepare(
+            &self.model,
+            index,
+            self.prefix(kind),
+            text,
+            self.info.context_size,
+            self.info.truncate,
+        )
     }
 }
 
@@ -179,15 +153,38 @@ pub struct Embedder {
 impl Embedder {
     pub fn load(path: &Path, options: &EmbedderOptions) -> Result<Embedder, EngineError> {
         let loaded = load(path)?;
-        let info = resolve(&loaded, options)?;
+        let mut info = resolve(&loaded, options)?;
         let max_queue = options.max_queue.unwrap_or(DEFAULT_MAX_QUEUE);
         if max_queue == 0 {
             return Err(EngineError::InvalidArgument(
                 "maxQueue must be at least 1".into(),
             ));
         }
+        if let Some(budget) = info.memory_budget {
+            let shape = Shape {
+                pooling: info.profile.pooling,
+                threads: info.threads,
+                dimensions: info.dimensions,
+                kv_bytes_per_token: loaded.facts.kv_bytes_per_token,
+                prefix_len: info
+                    .profile
+                    .query_prefix
+                    .len()
+                    .max(info.profile.document_prefix.len()),
+            };
+            let fitted = fit(
+                path,
+                budget,
+                info.batch_tokens,
+                options.batch_tokens.is_some(),
+                info.context_size,
+                &shape,
+            )?;
+            info.batch_tokens = fitted.batch_tokens;
+        }
         let shared = Arc::new(Shared {
             model: loaded.llama,
+            budget: Arc::new(Budget::new(info.memory_budget)),
             info,
             stats: Stats::default(),
             queue: Queue::new(max_queue),
@@ -203,7 +200,10 @@ impl Embedder {
             })?;
         match ready_rx.recv() {
             Ok(Ok(())) => {}
-            Ok(Err(e)) => return Err(e),
+            Ok(Err(e)) => {
+                let _ = worker.join();
+                return Err(e);
+            }
             Err(_) => {
                 return Err(EngineError::ModelLoad {
                     path: path.to_path_buf(),
@@ -225,6 +225,11 @@ impl Embedder {
         &self.shared.stats
     }
 
+    /// Native working memory: the budget, what is in use and the most ever used.
+    pub fn memory(&self) -> &Budget {
+        &self.shared.budget
+    }
+
     /// Requests waiting for the inference thread.
     pub fn queue_depth(&self) -> usize {
         self.shared.queue.len()
@@ -244,7 +249,8 @@ impl Embedder {
 
     /// Queues a request without waiting: `done` is called exactly once, later from the inference
     /// thread (where concurrent requests are packed into shared batches), or at once on this thread
-    /// with the refusal (bad `dimensions`, QUEUE_FULL, DISPOSED). Every caller's promise settles.
+    /// with the refusal (bad `dimensions`, QUEUE_FULL, MEMORY_BUDGET, DISPOSED). Every caller's
+    /// promise settles.
     pub fn submit(
         &self,
         texts: Vec<String>,
@@ -252,7 +258,8 @@ impl Embedder {
         cancel: Option<Arc<AtomicBool>>,
         done: Completion,
     ) {
-        let max = self.shared.info.dimensions;
+        let info = &self.shared.info;
+        let max = info.dimensions;
         let dimensions = match request.dimensions {
             None => max,
             Some(0) => {
@@ -271,6 +278,37 @@ impl Embedder {
         if texts.is_empty() {
             return done(Ok(Vec::new()));
         }
+        // What the request may hold until it is answered, reserved against the budget now and
+        // given back just before its completion runs (the vectors are the caller's from then on).
+        let prefix_len = self.shared.prefix(request.kind).len();
+        let need = REQUEST_BYTES
+            + texts
+                .iter()
+                .map(|t| input_bytes(t.len(), prefix_len, info.context_size, max))
+                .sum::<u64>();
+        let budget = &self.shared.budget;
+        if let Err(refusal) = budget.reserve(need) {
+            return done(Err(match refusal {
+                Refusal::NeverFits { need, room } => {
+                    self.shared.stats.rejected.fetch_add(1, Ordering::Relaxed);
+                    EngineError::MemoryBudget(format!(
+                        "this request needs {} of native memory while queued, more than the {} the \
+                         memoryBudget leaves beside the context: split it or raise memoryBudget",
+                        crate::sizing::human(need),
+                        crate::sizing::human(room)
+                    ))
+                }
+                Refusal::Busy { need, free } => {
+                    self.shared.stats.rejected.fetch_add(1, Ordering::Relaxed);
+                    EngineError::MemoryBusy { need, free }
+                }
+            }));
+        }
+        let held = budget.clone();
+        let done: Completion = Box::new(move |result| {
+            held.release(need);
+            done(result)
+        });
         let item = Request {
             texts,
             first_index: request.first_index,
@@ -327,7 +365,7 @@ impl Drop for Embedder {
     }
 }
 
-fn reject_all(requests: Vec<Request>) {
+pub(crate) fn reject_all(requests: Vec<Request>) {
     for r in requests {
         (r.done)(Err(EngineError::Disposed));
     }
@@ -362,6 +400,9 @@ fn resolve(m: &LoadedModel, o: &EmbedderOptions) -> Result<EmbedderInfo, EngineE
     if batch_tokens > 1 << 20 {
         return bad(format!("batchTokens {batch_tokens} is above 1048576"));
     }
+    if o.memory_budget == Some(0) {
+        return bad("memoryBudget must be at least 1 byte".into());
+    }
     let threads = o.threads.unwrap_or_else(|| {
         std::thread::available_parallelism()
             .map(|n| n.get())
@@ -384,218 +425,7 @@ fn resolve(m: &LoadedModel, o: &EmbedderOptions) -> Result<EmbedderInfo, EngineE
         truncate: o.truncate.unwrap_or(Truncate::End),
         file_size: m.file_size,
         n_ctx_train,
+        memory_budget: o.memory_budget,
     })
 }
 
-fn context_params(info: &EmbedderInfo) -> LlamaContextParams {
-    let pooling = match info.profile.pooling {
-        Pooling::Mean => LlamaPoolingType::Mean,
-        Pooling::Cls => LlamaPoolingType::Cls,
-        Pooling::Last => LlamaPoolingType::Last,
-    };
-    let n = info.batch_tokens as u32;
-    LlamaContextParams::default()
-        .with_embeddings(true)
-        .with_pooling_type(pooling)
-        // Packed batches are the whole context: every call starts from an empty memory.
-        .with_n_ctx(NonZeroU32::new(n))
-        .with_n_batch(n)
-        // Non-causal models encode a batch as one ubatch (llama.cpp asserts n_ubatch >= n_tokens).
-        .with_n_ubatch(n)
-        .with_n_seq_max(MAX_SEQS.min(info.batch_tokens) as u32)
-        // One cache shared by all sequences, so a sequence may use any share of it.
-        .with_kv_unified(true)
-        .with_n_threads(info.threads as i32)
-        .with_n_threads_batch(info.threads as i32)
-}
-
-fn worker_main(shared: Arc<Shared>, ready: mpsc::Sender<Result<(), EngineError>>) {
-    let backend = match backend() {
-        Ok(b) => b,
-        Err(e) => {
-            let _ = ready.send(Err(e));
-            return;
-        }
-    };
-    let info = &shared.info;
-    let mut ctx = match shared.model.new_context(backend, context_params(info)) {
-        Ok(ctx) => ctx,
-        Err(e) => {
-            let _ = ready.send(Err(EngineError::ModelLoad {
-                path: info.path.clone().into(),
-                reason: format!(
-                    "llama.cpp could not create a context of {} tokens ({e})",
-                    info.batch_tokens
-                ),
-            }));
-            return;
-        }
-    };
-    let _ = ready.send(Ok(()));
-    let mut batch = LlamaBatch::new(info.batch_tokens, 1);
-    loop {
-        // Take whole requests in arrival order, up to about one round of inputs: concurrent
-        // callers share batches, and a large request does not hold the others for long.
-        let mut budget = ROUND_INPUTS;
-        let Some(requests) = shared.queue.take(|r: &Request| {
-            let fits = budget > 0;
-            budget = budget.saturating_sub(r.texts.len());
-            fits
-        }) else {
-            break;
-        };
-        shared
-            .stats
-            .in_flight
-            .fetch_add(requests.len() as u64, Ordering::Relaxed);
-        let n = requests.len() as u64;
-        run_round(&shared, &mut ctx, &mut batch, requests);
-        shared.stats.in_flight.fetch_sub(n, Ordering::Relaxed);
-    }
-}
-
-fn cancelled(r: &Request) -> bool {
-    r.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed))
-}
-
-/// Tokenises every live request of the round, packs all their inputs together, runs the batches
-/// and answers each request with its own vectors.
-fn run_round(
-    shared: &Shared,
-    ctx: &mut LlamaContext,
-    batch: &mut LlamaBatch,
-    requests: Vec<Request>,
-) {
-    let info = &shared.info;
-    let mut live: Vec<Request> = Vec::with_capacity(requests.len());
-    for r in requests {
-        if cancelled(&r) {
-            shared.stats.aborted.fetch_add(1, Ordering::Relaxed);
-            (r.done)(Err(EngineError::Aborted));
-        } else {
-            live.push(r);
-        }
-    }
-    // (request, input) of every sequence, and its tokens.
-    let mut owners: Vec<(usize, usize)> = Vec::new();
-    let mut inputs: Vec<Vec<LlamaToken>> = Vec::new();
-    let mut failed: Vec<Option<EngineError>> = (0..live.len()).map(|_| None).collect();
-    for (ri, r) in live.iter().enumerate() {
-        let start = inputs.len();
-        for (i, t) in r.texts.iter().enumerate() {
-            match shared.prepare(r.first_index + i, t, r.kind) {
-                Ok(tokens) => {
-                    owners.push((ri, i));
-                    inputs.push(tokens);
-                }
-                Err(e) => {
-                    failed[ri] = Some(e);
-                    owners.truncate(start);
-                    inputs.truncate(start);
-                    break;
-                }
-            }
-        }
-    }
-    let mut out: Vec<Vec<Vec<f32>>> = live
-        .iter()
-        .map(|r| vec![Vec::new(); r.texts.len()])
-        .collect();
-    let lengths: Vec<usize> = inputs.iter().map(Vec::len).collect();
-    let longest = lengths.iter().copied().max().unwrap_or(0);
-    let target = PACK_TOKENS.max(longest).min(info.batch_tokens);
-    let max_seqs = MAX_SEQS.min(info.batch_tokens);
-    let mut error: Option<String> = None;
-    for group in pack(&lengths, target, max_seqs) {
-        // Skip batches whose every sequence belongs to requests aborted meanwhile.
-        if group.iter().all(|&s| cancelled(&live[owners[s].0])) {
-            continue;
-        }
-        if let Err(e) = run_batch(ctx, batch, info, &inputs, &group, &lengths, |s, pooled| {
-            let (ri, i) = owners[s];
-            out[ri][i] = finish(pooled, live[ri].dimensions, info.normalize);
-        }) {
-            error = Some(e);
-            break;
-        }
-        let total: usize = group.iter().map(|&s| lengths[s]).sum();
-        shared.stats.batches.fetch_add(1, Ordering::Relaxed);
-        shared
-            .stats
-            .tokens
-            .fetch_add(total as u64, Ordering::Relaxed);
-        shared
-            .stats
-            .inputs
-            .fetch_add(group.len() as u64, Ordering::Relaxed);
-    }
-    for ((r, vectors), fail) in live.into_iter().zip(out).zip(failed) {
-        let result = if let Some(e) = fail {
-            Err(e)
-        } else if let Some(e) = &error {
-            Err(EngineError::Inference(e.clone()))
-        } else if cancelled(&r) {
-            shared.stats.aborted.fetch_add(1, Ordering::Relaxed);
-            Err(EngineError::Aborted)
-        } else {
-            Ok(vectors)
-        };
-        (r.done)(result);
-    }
-}
-
-/// One llama.cpp call over the sequences `group` (indices into `inputs`).
-fn run_batch(
-    ctx: &mut LlamaContext,
-    batch: &mut LlamaBatch,
-    info: &EmbedderInfo,
-    inputs: &[Vec<LlamaToken>],
-    group: &[usize],
-    lengths: &[usize],
-    mut emit: impl FnMut(usize, &[f32]),
-) -> Result<(), String> {
-    let total: usize = group.iter().map(|&i| lengths[i]).sum();
-    // The plan never exceeds the context; checked again here because llama.cpp would abort.
-    if total > info.batch_tokens || group.len() > MAX_SEQS.min(info.batch_tokens) {
-        return Err(format!(
-            "batch of {total} tokens in {} sequences",
-            group.len()
-        ));
-    }
-    ctx.clear_kv_cache();
-    batch.clear();
-    for (seq, &i) in group.iter().enumerate() {
-        batch
-            .add_sequence(&inputs[i], seq as i32, true)
-            .map_err(|e| e.to_string())?;
-    }
-    if info.causal {
-        ctx.decode(batch).map_err(|e| e.to_string())?;
-    } else {
-        ctx.encode(batch).map_err(|e| e.to_string())?;
-    }
-    for (seq, &i) in group.iter().enumerate() {
-        let pooled = ctx
-            .embeddings_seq_ith(seq as i32)
-            .map_err(|e| e.to_string())?;
-        emit(i, pooled);
-    }
-    Ok(())
-}
-
-/// Matryoshka cut, then L2 normalisation (llama.cpp never normalises pooled vectors).
-fn finish(pooled: &[f32], dimensions: usize, normalize: bool) -> Vec<f32> {
-    let mut v = pooled[..dimensions.min(pooled.len())].to_vec();
-    if normalize {
-        let norm = v
-            .iter()
-            .map(|x| (*x as f64) * (*x as f64))
-            .sum::<f64>()
-            .sqrt();
-        if norm > 0.0 {
-            let inv = (1.0 / norm) as f32;
-            v.iter_mut().for_each(|x| *x *= inv);
-        }
-    }
-    v
-}

@@ -18,16 +18,22 @@ pub enum EngineError {
     Backend(String),
     #[error("{path}: {reason}")]
     ModelLoad { path: PathBuf, reason: String },
-    #[error("input {index} has {tokens} tokens, over the limit of {limit} (truncate: 'end' cuts it instead)")]
+    #[error("input {index} has {}{tokens} tokens, over the limit of {limit} (truncate: 'end' cuts it instead)", if *at_least { "at least " } else { "" })]
     InputTooLong {
         index: usize,
         tokens: usize,
+        /// Only a prefix of the input was tokenised: it has more.
+        at_least: bool,
         limit: usize,
     },
     #[error("{0}")]
     InvalidArgument(String),
     #[error("the request queue is full ({limit} pending requests): retry later or raise maxQueue")]
     QueueFull { limit: usize },
+    #[error("queued requests hold the memory budget: this one needs {need} bytes, {free} are free; retry later or raise memoryBudget")]
+    MemoryBusy { need: u64, free: u64 },
+    #[error("{0}")]
+    MemoryBudget(String),
     #[error("the request was aborted")]
     Aborted,
     #[error("the embedder has been disposed")]

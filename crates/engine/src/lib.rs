@@ -1,18 +1,24 @@
-//! gguf-embed-engine: everything that computes. So far the model description behind `inspect`;
-//! llama.cpp inference, batching, pooling and the request queue come next. No napi here.
+//! gguf-embed-engine: everything that computes: the model description behind `inspect`, model
+//! conversion and quantization, and llama.cpp inference with its queue, batching, pooling and
+//! memory budget. No napi here.
 
 pub mod backend;
+mod context;
 pub mod convert;
 pub mod embedder;
 mod error;
 mod inspect;
+pub mod memory;
 pub mod model;
 pub mod plan;
 pub mod preflight;
 pub mod profile;
 pub mod quantize;
 mod queue;
+mod sizing;
 pub mod synthetic;
+mod tokens;
+mod worker;
 
 pub use error::EngineError;
 pub use gguf_embed_format as format;

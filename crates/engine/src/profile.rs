@@ -59,6 +59,9 @@ pub struct ModelFacts {
     /// `<arch>.pooling_type` as stored, if any.
     pub pooling_id: Option<u64>,
     pub causal: bool,
+    /// KV-cache bytes per token of context (F16 keys and values over all layers); 0 for encoders,
+    /// which keep no cache.
+    pub kv_bytes_per_token: u64,
 }
 
 impl ModelFacts {
@@ -89,13 +92,50 @@ impl ModelFacts {
                 | "neo-bert"
                 | "t5encoder"
         );
+        let causal = causal_key.unwrap_or(!encoder);
+        let kv_bytes_per_token = if causal {
+            kv_bytes_per_token(g, &architecture)
+        } else {
+            0
+        };
         ModelFacts {
-            causal: causal_key.unwrap_or(!encoder),
+            causal,
+            kv_bytes_per_token,
             architecture,
             name,
             pooling_id,
         }
     }
+}
+
+/// Sum over layers of KV heads x (key + value length) x 2 bytes, as llama.cpp sizes an F16 cache.
+fn kv_bytes_per_token<B: AsRef<[u8]>>(g: &Gguf<B>, arch: &str) -> u64 {
+    let uint = |k: &str| g.get(&format!("{arch}.{k}")).and_then(|v| v.as_u64());
+    let layers = uint("block_count").unwrap_or(0);
+    let embd = uint("embedding_length").unwrap_or(0);
+    // head counts may be one number or one per layer
+    let per_layer = |k: &str| -> Vec<u64> {
+        match g.get(&format!("{arch}.{k}")) {
+            Some(v) => match v.as_array() {
+                Some(a) => a.iter().map(|x| x.as_u64().unwrap_or(0)).collect(),
+                None => vec![v.as_u64().unwrap_or(0); layers as usize],
+            },
+            None => Vec::new(),
+        }
+    };
+    let heads = per_layer("attention.head_count");
+    let mut kv_heads = per_layer("attention.head_count_kv");
+    if kv_heads.is_empty() {
+        kv_heads = heads.clone();
+    }
+    let head0 = heads.first().copied().filter(|&h| h > 0).unwrap_or(1);
+    let k_len = uint("attention.key_length").unwrap_or(embd / head0);
+    let v_len = uint("attention.value_length").unwrap_or(embd / head0);
+    kv_heads
+        .iter()
+        .take(layers as usize)
+        .map(|&h| h * (k_len + v_len) * 2)
+        .sum()
 }
 
 /// Picks the profile from the model's metadata. Names are matched case-insensitively on
@@ -162,6 +202,7 @@ mod tests {
             name: name.into(),
             pooling_id: pooling,
             causal,
+            kv_bytes_per_token: 0,
         }
     }
 

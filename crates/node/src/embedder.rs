@@ -53,6 +53,8 @@ pub struct EmbedderInfo {
     pub truncate: String,
     pub file_size: f64,
     pub train_context_length: u32,
+    /// The memoryBudget the Embedder was loaded with, in bytes; absent when unbounded.
+    pub memory_budget: Option<f64>,
 }
 
 #[napi(object)]
@@ -68,8 +70,16 @@ pub struct EmbedderStats {
     pub queue_depth: f64,
     /// Requests the inference thread is working on.
     pub in_flight: f64,
-    /// Size of the model file, mapped read-only (shared page cache, not heap).
+    /// Size of the model file, mapped read-only (shared page cache, not heap; not in the budget).
     pub mapped_bytes: f64,
+    /// The memory budget in bytes; absent when unbounded.
+    pub memory_budget: Option<f64>,
+    /// Native working memory now: context, batch buffers and what queued requests reserve.
+    pub memory_used: f64,
+    /// The most `memoryUsed` has been.
+    pub memory_peak: f64,
+    /// What llama.cpp allocated for the context (compute buffers, outputs, KV cache).
+    pub context_bytes: f64,
 }
 
 #[napi]
@@ -102,6 +112,7 @@ impl NativeEmbedder {
             },
             file_size: i.file_size as f64,
             train_context_length: i.n_ctx_train as u32,
+            memory_budget: i.memory_budget.map(|b| b as f64),
         }
     }
 
@@ -119,6 +130,10 @@ impl NativeEmbedder {
             queue_depth: self.inner.queue_depth() as f64,
             in_flight: n(&s.in_flight),
             mapped_bytes: self.inner.info().file_size as f64,
+            memory_budget: self.inner.memory().limit().map(|b| b as f64),
+            memory_used: self.inner.memory().used() as f64,
+            memory_peak: self.inner.memory().peak() as f64,
+            context_bytes: n(&s.context_bytes),
         }
     }
 

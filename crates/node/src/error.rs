@@ -16,6 +16,7 @@ pub const INPUT_TOO_LONG: &str = "INPUT_TOO_LONG";
 pub const ABORTED: &str = "ABORTED";
 pub const DISPOSED: &str = "DISPOSED";
 pub const QUEUE_FULL: &str = "QUEUE_FULL";
+pub const MEMORY_BUDGET: &str = "MEMORY_BUDGET";
 pub const INTERNAL: &str = "INTERNAL";
 
 pub fn to_napi(err: EngineError) -> napi::Error {
@@ -36,6 +37,10 @@ pub fn to_napi(err: EngineError) -> napi::Error {
         e @ EngineError::InputTooLong { .. } => coded(INPUT_TOO_LONG, None, None, &e.to_string()),
         EngineError::InvalidArgument(m) => invalid_argument(&m),
         e @ EngineError::QueueFull { .. } => coded(QUEUE_FULL, None, None, &e.to_string()),
+        e @ EngineError::MemoryBusy { .. } => {
+            coded(QUEUE_FULL, Some("MemoryBusy"), None, &e.to_string())
+        }
+        EngineError::MemoryBudget(m) => coded(MEMORY_BUDGET, None, None, &m),
         EngineError::Aborted => coded(ABORTED, None, None, "the request was aborted"),
         EngineError::Disposed => coded(DISPOSED, None, None, "the embedder has been disposed"),
         e @ EngineError::Inference(_) => coded(INTERNAL, Some("Inference"), None, &e.to_string()),

@@ -38,6 +38,28 @@ pub fn load_embedder(
     AsyncTask::with_optional_signal(LoadTask::new(path, options.unwrap_or_default()), signal)
 }
 
+/// Native resources this process holds, across every Embedder and worker thread.
+#[napi(object)]
+pub struct NativeMemory {
+    /// llama.cpp models loaded (each file mapped once, shared by its Embedders).
+    pub models: u32,
+    /// llama.cpp contexts alive (one per Embedder not yet freed).
+    pub contexts: u32,
+    /// Bytes llama.cpp allocated for those contexts.
+    pub context_bytes: f64,
+}
+
+#[napi]
+pub fn native_memory() -> NativeMemory {
+    use std::sync::atomic::Ordering;
+    let live = &gguf_embed_engine::memory::LIVE;
+    NativeMemory {
+        models: gguf_embed_engine::model::live_models() as u32,
+        contexts: live.contexts.load(Ordering::Relaxed) as u32,
+        context_bytes: live.context_bytes.load(Ordering::Relaxed) as f64,
+    }
+}
+
 /// Converts a Hugging Face BERT checkpoint folder to GGUF (f32, f16 or q8_0).
 #[napi(ts_return_type = "Promise<ConvertResult>")]
 pub fn convert(dir: String, output: String, out_type: String) -> AsyncTask<ConvertTask> {

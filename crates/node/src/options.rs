@@ -84,6 +84,9 @@ pub struct EmbedderOptions {
     pub prefixes: Option<Prefixes>,
     /// Pending requests before calls reject with QUEUE_FULL. @default 65536
     pub max_queue: Option<u32>,
+    /// Bytes of native working memory (llama.cpp context, batch buffers, queued inputs) not to
+    /// exceed; the mapped weights are not counted. @default no limit
+    pub memory_budget: Option<f64>,
 }
 
 #[napi(object)]
@@ -137,6 +140,15 @@ impl TryFrom<&EmbedderOptions> for engine::embedder::EmbedderOptions {
             query_prefix: o.prefixes.as_ref().and_then(|p| p.query.clone()),
             document_prefix: o.prefixes.as_ref().and_then(|p| p.document.clone()),
             max_queue: o.max_queue.map(|q| q as usize),
+            memory_budget: match o.memory_budget {
+                None => None,
+                Some(b) if b.is_finite() && b >= 1.0 && b <= 2f64.powi(53) => Some(b as u64),
+                Some(b) => {
+                    return Err(invalid_argument(&format!(
+                        "memoryBudget must be a positive number of bytes, got {b}"
+                    )))
+                }
+            },
         })
     }
 }

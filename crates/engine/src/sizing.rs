@@ -1,0 +1,132 @@
+//! Fitting a context to a memory budget. What a context of n tokens per batch costs is read from
+//! llama.cpp itself, on a probe model that only simulates its allocations (nothing is allocated
+//! while sizing); the KV cache, which the probe does not count, is computed from the metadata.
+
+use std::path::Path;
+
+use llama_cpp_2::model::LlamaModel;
+
+use crate::context::{batch_bytes, create, params};
+use crate::model::load_probe;
+use crate::profile::Pooling;
+use crate::tokens::input_bytes;
+use crate::EngineError;
+
+/// The smallest context worth suggesting.
+const MIN_CONTEXT: usize = 16;
+
+/// What sizing needs to know of the model and the options.
+pub struct Shape {
+    pub pooling: Pooling,
+    pub threads: usize,
+    pub dimensions: usize,
+    pub kv_bytes_per_token: u64,
+    pub prefix_len: usize,
+}
+
+/// The chosen batch size.
+#[derive(Debug, Clone, Copy)]
+pub struct Fit {
+    pub batch_tokens: usize,
+}
+
+/// Room one full-length input needs while queued: the least a budget must leave beside the context.
+pub fn min_input_room(context_size: usize, shape: &Shape) -> u64 {
+    // a full input of ~4 bytes per token, twice (a request and the round working on it)
+    2 * input_bytes(4 * context_size, shape.prefix_len, context_size, shape.dimensions) + 256
+}
+
+struct Probe {
+    model: LlamaModel,
+}
+
+impl Probe {
+    fn fixed(&self, shape: &Shape, batch_tokens: usize) -> Result<u64, EngineError> {
+        let p = params(shape.pooling, batch_tokens, shape.threads);
+        let (_ctx, bytes) = create(&self.model, p)?;
+        Ok(bytes.compute
+            + bytes.output
+            + shape.kv_bytes_per_token * batch_tokens as u64
+            + batch_bytes(batch_tokens))
+    }
+}
+
+/// The largest batch (from `wanted` down by halves, never below `context_size`) whose context
+/// leaves at least a quarter of `budget` for queued inputs, else the smallest that leaves room for
+/// one full input; or MEMORY_BUDGET saying what would fit. `fixed_batch`: the user chose the batch
+/// size, which is then only checked.
+pub fn fit(
+    path: &Path,
+    budget: u64,
+    wanted: usize,
+    fixed_batch: bool,
+    context_size: usize,
+    shape: &Shape,
+) -> Result<Fit, EngineError> {
+    let probe = Probe {
+        model: load_probe(path)?,
+    };
+    let min_room = min_input_room(context_size, shape);
+    let comfortable = (budget / 4).max(min_room);
+    let mut candidates = vec![wanted];
+    if !fixed_batch {
+        let mut n = wanted;
+        while n / 2 >= context_size {
+            n /= 2;
+            candidates.push(n);
+        }
+        if *candidates.last().unwrap_or(&0) != context_size {
+            candidates.push(context_size);
+        }
+    }
+    let mut smallest = None;
+    for &n in &candidates {
+        let fixed = probe.fixed(shape, n)?;
+        if fixed + comfortable <= budget {
+            return Ok(Fit { batch_tokens: n });
+        }
+        smallest = Some((n, fixed));
+    }
+    if let Some((n, fixed)) = smallest {
+        if fixed + min_room <= budget {
+            return Ok(Fit { batch_tokens: n });
+        }
+    }
+    let (n, fixed) = smallest.unwrap_or((wanted, 0));
+    let need = fixed + min_room;
+    // What would fit: the largest context (halving) whose smallest batch leaves room for an input.
+    let mut hint = String::new();
+    let mut k = context_size / 2;
+    while k >= MIN_CONTEXT {
+        let f = probe.fixed(shape, k)?;
+        if f + min_input_room(k, shape) <= budget {
+            hint = format!("; contextSize {k} would fit in it");
+            break;
+        }
+        k /= 2;
+    }
+    if hint.is_empty() && context_size > MIN_CONTEXT {
+        hint = format!("; not even contextSize {MIN_CONTEXT} fits in it");
+    }
+    Err(EngineError::MemoryBudget(format!(
+        "memoryBudget of {} is too small: a context of {n} tokens per batch takes {} and one input of \
+         {context_size} tokens needs {} more, {} in all{hint}",
+        human(budget),
+        human(fixed),
+        human(min_room),
+        human(need),
+    )))
+}
+
+/// Bytes as a person reads them in an error message.
+pub(crate) fn human(bytes: u64) -> String {
+    const KIB: f64 = 1024.0;
+    let b = bytes as f64;
+    if b < KIB * KIB {
+        format!("{:.1} KiB", b / KIB)
+    } else if b < KIB * KIB * KIB {
+        format!("{:.1} MiB", b / KIB / KIB)
+    } else {
+        format!("{:.2} GiB", b / KIB / KIB / KIB)
+    }
+}

@@ -1,0 +1,239 @@
+//! The inference thread of an Embedder: owns its llama.cpp context (bound to the model and not
+//! Sync), takes queued requests in arrival order, tokenises them, packs all their inputs into
+//! shared batches and answers each request with its own vectors.
+
+use std::sync::atomic::Ordering;
+use std::sync::mpsc;
+use std::sync::Arc;
+
+use llama_cpp_2::context::LlamaContext;
+use llama_cpp_2::llama_batch::LlamaBatch;
+use llama_cpp_2::token::LlamaToken;
+
+use crate::context::{batch_bytes, create, params, MAX_SEQS};
+use crate::embedder::{EmbedderInfo, Request, Shared, PACK_TOKENS};
+use crate::memory::LIVE;
+use crate::plan::pack;
+use crate::EngineError;
+
+/// Inputs the inference thread takes from the queue per round (whole requests, so at least one).
+const ROUND_INPUTS: usize = 512;
+
+/// Counts a context in the process-wide figures while it lives.
+struct LiveContext(u64);
+
+impl LiveContext {
+    fn new(bytes: u64) -> Self {
+        LIVE.contexts.fetch_add(1, Ordering::Relaxed);
+        LIVE.context_bytes.fetch_add(bytes, Ordering::Relaxed);
+        LiveContext(bytes)
+    }
+}
+
+impl Drop for LiveContext {
+    fn drop(&mut self) {
+        LIVE.contexts.fetch_sub(1, Ordering::Relaxed);
+        LIVE.context_bytes.fetch_sub(self.0, Ordering::Relaxed);
+    }
+}
+
+pub(crate) fn worker_main(shared: Arc<Shared>, ready: mpsc::Sender<Result<(), EngineError>>) {
+    let info = &shared.info;
+    let p = params(info.profile.pooling, info.batch_tokens, info.threads);
+    let (mut ctx, bytes) = match create(&shared.model, p) {
+        Ok(created) => created,
+        Err(e) => {
+            let _ = ready.send(Err(EngineError::ModelLoad {
+                path: info.path.clone().into(),
+                reason: format!("a context of {} tokens per batch: {e}", info.batch_tokens),
+            }));
+            return;
+        }
+    };
+    let fixed = bytes.total() + batch_bytes(info.batch_tokens);
+    shared.budget.set_fixed(fixed);
+    shared
+        .stats
+        .context_bytes
+        .store(bytes.total(), Ordering::Relaxed);
+    if let Some(limit) = shared.budget.limit() {
+        // The probe predicted what fits; this is llama.cpp's word on what it actually allocated.
+        if fixed > limit {
+            let _ = ready.send(Err(EngineError::MemoryBudget(format!(
+                "memoryBudget of {} is too small: the context of {} tokens per batch took {}",
+                crate::sizing::human(limit),
+                info.batch_tokens,
+                crate::sizing::human(fixed)
+            ))));
+            return;
+        }
+    }
+    let _live = LiveContext::new(bytes.total());
+    let _ = ready.send(Ok(()));
+    let mut batch = LlamaBatch::new(info.batch_tokens, 1);
+    loop {
+        // Take whole requests in arrival order, up to about one round of inputs: concurrent
+        // callers share batches, and a large request does not hold the others for long.
+        let mut budget = ROUND_INPUTS;
+        let Some(requests) = shared.queue.take(|r: &Request| {
+            let fits = budget > 0;
+            budget = budget.saturating_sub(r.texts.len());
+            fits
+        }) else {
+            break;
+        };
+        shared
+            .stats
+            .in_flight
+            .fetch_add(requests.len() as u64, Ordering::Relaxed);
+        let n = requests.len() as u64;
+        run_round(&shared, &mut ctx, &mut batch, requests);
+        shared.stats.in_flight.fetch_sub(n, Ordering::Relaxed);
+    }
+}
+
+fn cancelled(r: &Request) -> bool {
+    r.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed))
+}
+
+/// Tokenises every live request of the round, packs all their inputs together, runs the batches
+/// and answers each request with its own vectors.
+fn run_round(
+    shared: &Shared,
+    ctx: &mut LlamaContext,
+    batch: &mut LlamaBatch,
+    requests: Vec<Request>,
+) {
+    let info = &shared.info;
+    let mut live: Vec<Request> = Vec::with_capacity(requests.len());
+    for r in requests {
+        if cancelled(&r) {
+            shared.stats.aborted.fetch_add(1, Ordering::Relaxed);
+            (r.done)(Err(EngineError::Aborted));
+        } else {
+            live.push(r);
+        }
+    }
+    // (request, input) of every sequence, and its tokens.
+    let mut owners: Vec<(usize, usize)> = Vec::new();
+    let mut inputs: Vec<Vec<LlamaToken>> = Vec::new();
+    let mut failed: Vec<Option<EngineError>> = (0..live.len()).map(|_| None).collect();
+    for (ri, r) in live.iter().enumerate() {
+        let start = inputs.len();
+        for (i, t) in r.texts.iter().enumerate() {
+            match shared.prepare(r.first_index + i, t, r.kind) {
+                Ok(tokens) => {
+                    owners.push((ri, i));
+                    inputs.push(tokens);
+                }
+                Err(e) => {
+                    failed[ri] = Some(e);
+                    owners.truncate(start);
+                    inputs.truncate(start);
+                    break;
+                }
+            }
+        }
+    }
+    let mut out: Vec<Vec<Vec<f32>>> = live
+        .iter()
+        .map(|r| vec![Vec::new(); r.texts.len()])
+        .collect();
+    let lengths: Vec<usize> = inputs.iter().map(Vec::len).collect();
+    let longest = lengths.iter().copied().max().unwrap_or(0);
+    let target = PACK_TOKENS.max(longest).min(info.batch_tokens);
+    let max_seqs = MAX_SEQS.min(info.batch_tokens);
+    let mut error: Option<String> = None;
+    for group in pack(&lengths, target, max_seqs) {
+        // Skip batches whose every sequence belongs to requests aborted meanwhile.
+        if group.iter().all(|&s| cancelled(&live[owners[s].0])) {
+            continue;
+        }
+        if let Err(e) = run_batch(ctx, batch, info, &inputs, &group, &lengths, |s, pooled| {
+            let (ri, i) = owners[s];
+            out[ri][i] = finish(pooled, live[ri].dimensions, info.normalize);
+        }) {
+            error = Some(e);
+            break;
+        }
+        let total: usize = group.iter().map(|&s| lengths[s]).sum();
+        shared.stats.batches.fetch_add(1, Ordering::Relaxed);
+        shared
+            .stats
+            .tokens
+            .fetch_add(total as u64, Ordering::Relaxed);
+        shared
+            .stats
+            .inputs
+            .fetch_add(group.len() as u64, Ordering::Relaxed);
+    }
+    for ((r, vectors), fail) in live.into_iter().zip(out).zip(failed) {
+        let result = if let Some(e) = fail {
+            Err(e)
+        } else if let Some(e) = &error {
+            Err(EngineError::Inference(e.clone()))
+        } else if cancelled(&r) {
+            shared.stats.aborted.fetch_add(1, Ordering::Relaxed);
+            Err(EngineError::Aborted)
+        } else {
+            Ok(vectors)
+        };
+        (r.done)(result);
+    }
+}
+
+/// One llama.cpp call over the sequences `group` (indices into `inputs`).
+fn run_batch(
+    ctx: &mut LlamaContext,
+    batch: &mut LlamaBatch,
+    info: &EmbedderInfo,
+    inputs: &[Vec<LlamaToken>],
+    group: &[usize],
+    lengths: &[usize],
+    mut emit: impl FnMut(usize, &[f32]),
+) -> Result<(), String> {
+    let total: usize = group.iter().map(|&i| lengths[i]).sum();
+    // The plan never exceeds the context; checked again here because llama.cpp would abort.
+    if total > info.batch_tokens || group.len() > MAX_SEQS.min(info.batch_tokens) {
+        return Err(format!(
+            "batch of {total} tokens in {} sequences",
+            group.len()
+        ));
+    }
+    ctx.clear_kv_cache();
+    batch.clear();
+    for (seq, &i) in group.iter().enumerate() {
+        batch
+            .add_sequence(&inputs[i], seq as i32, true)
+            .map_err(|e| e.to_string())?;
+    }
+    if info.causal {
+        ctx.decode(batch).map_err(|e| e.to_string())?;
+    } else {
+        ctx.encode(batch).map_err(|e| e.to_string())?;
+    }
+    for (seq, &i) in group.iter().enumerate() {
+        let pooled = ctx
+            .embeddings_seq_ith(seq as i32)
+            .map_err(|e| e.to_string())?;
+        emit(i, pooled);
+    }
+    Ok(())
+}
+
+/// Matryoshka cut, then L2 normalisation (llama.cpp never normalises pooled vectors).
+fn finish(pooled: &[f32], dimensions: usize, normalize: bool) -> Vec<f32> {
+    let mut v = pooled[..dimensions.min(pooled.len())].to_vec();
+    if normalize {
+        let norm = v
+            .iter()
+            .map(|x| (*x as f64) * (*x as f64))
+            .sum::<f64>()
+            .sqrt();
+        if norm > 0.0 {
+            let inv = (1.0 / norm) as f32;
+            v.iter_mut().for_each(|x| *x *= inv);
+        }
+    }
+    v
+}
