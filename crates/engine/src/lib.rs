@@ -15,9 +15,9 @@ pub mod preflight;
 pub mod profile;
 pub mod quantize;
 mod queue;
-mod sizing;
+pub mod sizing;
 pub mod synthetic;
-mod tokens;
+pub mod tokens;
 mod worker;
 
 pub use error::EngineError;
