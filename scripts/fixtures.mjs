@@ -9,3 +9,16 @@ execFileSync(
   ['run', '-q', '-p', 'gguf-embed-format', '--features', 'corpus', '--example', 'write_fixtures', '--', join(root, '.cache', 'fixtures')],
   { cwd: root, stdio: 'inherit' },
 )
+
+// A tiny random-weight Qwen3 model for plumbing tests. --release and the host target share the
+// one llama.cpp build with the addon and cargo test (scripts/test.sh).
+const host = execFileSync('rustc', ['-vV']).toString().match(/^host: (.+)$/m)[1]
+execFileSync(
+  'cargo',
+  [
+    'run', '-q', '--release', '--target', host, '-p', 'gguf-embed-engine', '--example', 'write_tiny_decoder', '--',
+    join(root, '.cache', 'llama.cpp', 'models', 'ggml-vocab-qwen2.gguf'),
+    join(root, '.cache', 'fixtures', 'tiny-qwen3.gguf'),
+  ],
+  { cwd: root, stdio: 'inherit' },
+)

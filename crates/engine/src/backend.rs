@@ -13,6 +13,7 @@ pub fn backend() -> Result<&'static LlamaBackend, EngineError> {
     let init = BACKEND.get_or_init(|| {
         // Silent, except where a thread measures what a context allocates (memory.rs).
         crate::memory::install_log_sink();
+        crate::memory::pin_mmap_threshold();
         LlamaBackend::init().map_err(|e| e.to_string())
     });
     init.as_ref()

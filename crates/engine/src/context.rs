@@ -55,6 +55,16 @@ pub fn create(
     Ok((ctx, bytes))
 }
 
+/// Resident bytes of a context once it has run a full batch. llama.cpp sizes its output buffer at
+/// creation for one output per sequence, but with embeddings on every token of a batch is an
+/// output, so the first full batch reallocates it for `batch_tokens` outputs of logits (n_vocab
+/// floats) and an embedding each, zero-filled: resident, and most of a small model's context.
+pub fn working_bytes(bytes: &ContextBytes, kv_cache: u64, n_vocab: u64, n_embd_out: u64, batch_tokens: usize) -> u64 {
+    let outputs = batch_tokens.max(MAX_SEQS.min(batch_tokens)) as u64;
+    let output = bytes.output.max((n_vocab + n_embd_out) * 4 * outputs);
+    bytes.compute + bytes.cache.max(kv_cache) + output + batch_bytes(batch_tokens)
+}
+
 /// Bytes of the token batch buffers for `batch_tokens` tokens (ids, positions, sequence ids,
 /// output flags), as llama_batch_init allocates them.
 pub fn batch_bytes(batch_tokens: usize) -> u64 {

@@ -71,6 +71,7 @@ pub struct EmbedderInfo {
     pub truncate: Truncate,
     pub file_size: u64,
     pub n_ctx_train: usize,
+    pub n_vocab: u64,
     pub memory_budget: Option<u64>,
 }
 
@@ -166,6 +167,7 @@ impl Embedder {
                 threads: info.threads,
                 dimensions: info.dimensions,
                 kv_bytes_per_token: loaded.facts.kv_bytes_per_token,
+                n_vocab: loaded.facts.n_vocab,
                 prefix_len: info
                     .profile
                     .query_prefix
@@ -425,6 +427,7 @@ fn resolve(m: &LoadedModel, o: &EmbedderOptions) -> Result<EmbedderInfo, EngineE
         truncate: o.truncate.unwrap_or(Truncate::End),
         file_size: m.file_size,
         n_ctx_train,
+        n_vocab: m.facts.n_vocab,
         memory_budget: o.memory_budget,
     })
 }

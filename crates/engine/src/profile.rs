@@ -62,6 +62,8 @@ pub struct ModelFacts {
     /// KV-cache bytes per token of context (F16 keys and values over all layers); 0 for encoders,
     /// which keep no cache.
     pub kv_bytes_per_token: u64,
+    /// Tokens in the vocabulary (`tokenizer.ggml.tokens`).
+    pub n_vocab: u64,
 }
 
 impl ModelFacts {
@@ -98,9 +100,14 @@ impl ModelFacts {
         } else {
             0
         };
+        let n_vocab = g
+            .get("tokenizer.ggml.tokens")
+            .and_then(|v| v.as_array())
+            .map_or(0, |a| a.len());
         ModelFacts {
             causal,
             kv_bytes_per_token,
+            n_vocab,
             architecture,
             name,
             pooling_id,
@@ -203,6 +210,7 @@ mod tests {
             pooling_id: pooling,
             causal,
             kv_bytes_per_token: 0,
+            n_vocab: 0,
         }
     }
 

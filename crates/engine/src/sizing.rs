@@ -6,7 +6,7 @@ use std::path::Path;
 
 use llama_cpp_2::model::LlamaModel;
 
-use crate::context::{batch_bytes, create, params};
+use crate::context::{create, params, working_bytes};
 use crate::model::load_probe;
 use crate::profile::Pooling;
 use crate::tokens::input_bytes;
@@ -21,6 +21,7 @@ pub struct Shape {
     pub threads: usize,
     pub dimensions: usize,
     pub kv_bytes_per_token: u64,
+    pub n_vocab: u64,
     pub prefix_len: usize,
 }
 
@@ -43,11 +44,15 @@ struct Probe {
 impl Probe {
     fn fixed(&self, shape: &Shape, batch_tokens: usize) -> Result<u64, EngineError> {
         let p = params(shape.pooling, batch_tokens, shape.threads);
+        // The probe allocates nothing: its KV cache reads 0 and is computed from the metadata.
         let (_ctx, bytes) = create(&self.model, p)?;
-        Ok(bytes.compute
-            + bytes.output
-            + shape.kv_bytes_per_token * batch_tokens as u64
-            + batch_bytes(batch_tokens))
+        Ok(working_bytes(
+            &bytes,
+            shape.kv_bytes_per_token * batch_tokens as u64,
+            shape.n_vocab,
+            shape.dimensions as u64,
+            batch_tokens,
+        ))
     }
 }
 

@@ -56,6 +56,7 @@ fn prediction_matches_allocation(path: &Path, context: usize, batch: usize, dims
         threads: 2,
         dimensions: dims,
         kv_bytes_per_token: kv,
+        n_vocab: 0,
         prefix_len: real.info().profile.query_prefix.len().max(real.info().profile.document_prefix.len()),
     };
     real.dispose();

@@ -78,7 +78,8 @@ pub struct EmbedderStats {
     pub memory_used: f64,
     /// The most `memoryUsed` has been.
     pub memory_peak: f64,
-    /// What llama.cpp allocated for the context (compute buffers, outputs, KV cache).
+    /// What llama.cpp holds for the context once it has run a full batch (compute buffers, the
+    /// output buffer, KV cache), from its own accounting.
     pub context_bytes: f64,
 }
 
