@@ -18,28 +18,30 @@ const lines = readdirSync(dir)
   .filter((f) => f.endsWith('.py') && !f.startsWith('_'))
   .sort()
   .flatMap((f) => readFileSync(join(dir, f), 'utf8').split('\n').filter((l) => l.trim().length > 20))
-// Mixed lengths: 1 to 12 consecutive source lines.
-const texts = Array.from({ length: n }, (_, i) => lines.slice((i * 37) % lines.length, ((i * 37) % lines.length) + 1 + (i % 12)).join('\n'))
-
 const e = await Embedder.load(model)
-await e.embedBatch(texts.slice(0, 50))
-
-let t0 = performance.now()
-for (const t of texts) await e.embed(t)
-const sequential = (performance.now() - t0) / 1000
-
-const delay = monitorEventLoopDelay({ resolution: 5 })
-const batches0 = e.stats().batches
-delay.enable()
-t0 = performance.now()
-await Promise.all(texts.map((t) => e.embed(t)))
-const concurrent = (performance.now() - t0) / 1000
-delay.disable()
-const batches = e.stats().batches - batches0
-const mem = process.memoryUsage()
 console.log(`${n} embed() calls, ${model.split('/').pop()}, ${e.info.threads} threads`)
-console.log(`  one after another: ${sequential.toFixed(2)} s (${(n / sequential).toFixed(0)} calls/s)`)
-console.log(`  all at once:       ${concurrent.toFixed(2)} s (${(n / concurrent).toFixed(0)} calls/s) in ${batches} llama.cpp batches`)
-console.log(`  speed-up ${(sequential / concurrent).toFixed(2)}x; event loop delay p50 ${(delay.percentile(50) / 1e6).toFixed(1)} ms, p99 ${(delay.percentile(99) / 1e6).toFixed(1)} ms, max ${(delay.max / 1e6).toFixed(1)} ms`)
-console.log(`  V8 heap ${(mem.heapUsed / 2 ** 20).toFixed(1)} MiB, RSS ${(mem.rss / 2 ** 20).toFixed(1)} MiB`)
+// Short: one source line (~10 tokens). Mixed: 1 to 12 consecutive lines (~10 to ~150 tokens).
+for (const [name, span] of [['short', 1], ['mixed', 12]]) {
+  const texts = Array.from({ length: n }, (_, i) => lines.slice((i * 37) % lines.length, ((i * 37) % lines.length) + 1 + (i % span)).join('\n'))
+  await e.embedBatch(texts.slice(0, 50))
+  let t0 = performance.now()
+  for (const t of texts) await e.embed(t)
+  const sequential = (performance.now() - t0) / 1000
+  const delay = monitorEventLoopDelay({ resolution: 5 })
+  const before = e.stats()
+  delay.enable()
+  t0 = performance.now()
+  await Promise.all(texts.map((t) => e.embed(t)))
+  const concurrent = (performance.now() - t0) / 1000
+  delay.disable()
+  const after = e.stats()
+  const batches = after.batches - before.batches
+  const tokens = (after.tokens - before.tokens) / n
+  console.log(`  ${name} (${tokens.toFixed(0)} tokens per call on average)`)
+  console.log(`    one after another: ${sequential.toFixed(2)} s (${(n / sequential).toFixed(0)} calls/s)`)
+  console.log(`    all at once:       ${concurrent.toFixed(2)} s (${(n / concurrent).toFixed(0)} calls/s) in ${batches} llama.cpp batches`)
+  console.log(`    speed-up ${(sequential / concurrent).toFixed(2)}x; event loop delay p50 ${(delay.percentile(50) / 1e6).toFixed(1)} ms, p99 ${(delay.percentile(99) / 1e6).toFixed(1)} ms, max ${(delay.max / 1e6).toFixed(1)} ms`)
+}
+const mem = process.memoryUsage()
+console.log(`  V8 heap ${(mem.heapUsed / 2 ** 20).toFixed(1)} MiB, RSS ${(mem.rss / 2 ** 20).toFixed(1)} MiB, native working memory peak ${(e.stats().memoryPeak / 2 ** 20).toFixed(1)} MiB`)
 await e.dispose()
