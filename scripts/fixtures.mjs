@@ -10,14 +10,15 @@ execFileSync(
   { cwd: root, stdio: 'inherit' },
 )
 
-// A tiny random-weight Qwen3 model for plumbing tests. --release and the host target share the
+// A tiny random-weight Qwen3 model for plumbing tests, with the smallest real tokenizer at hand
+// (BERT's 30k WordPiece: a decoder computes logits over the whole vocabulary for every token). --release and the host target share the
 // one llama.cpp build with the addon and cargo test (scripts/test.sh).
 const host = execFileSync('rustc', ['-vV']).toString().match(/^host: (.+)$/m)[1]
 execFileSync(
   'cargo',
   [
     'run', '-q', '--release', '--target', host, '-p', 'gguf-embed-engine', '--example', 'write_tiny_decoder', '--',
-    join(root, '.cache', 'llama.cpp', 'models', 'ggml-vocab-qwen2.gguf'),
+    join(root, '.cache', 'llama.cpp', 'models', 'ggml-vocab-bert-bge.gguf'),
     join(root, '.cache', 'fixtures', 'tiny-qwen3.gguf'),
   ],
   { cwd: root, stdio: 'inherit' },

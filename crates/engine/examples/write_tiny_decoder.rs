@@ -1,5 +1,5 @@
-//! Writes a tiny random-weight Qwen3 embedding model (64 dimensions, 2 layers) with the real Qwen2
-//! tokenizer from llama.cpp's vocab file: a real architecture that runs in microseconds, for tests
+//! Writes a tiny random-weight Qwen3 embedding model (64 dimensions, 2 layers) with a real tokenizer
+//! from one of llama.cpp's vocab files: a real architecture that runs in microseconds, for tests
 //! whose subject is the plumbing (100,000-item batches), not the vectors' quality.
 //! Usage: write_tiny_decoder VOCAB.gguf OUT.gguf
 

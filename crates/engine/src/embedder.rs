@@ -104,11 +104,19 @@ pub type Completion = Box<dyn FnOnce(Result<Vec<Vec<f32>>, EngineError>) + Send>
 
 pub(crate) struct Request {
     pub texts: Vec<String>,
+    /// Pre-tokenised inputs (distillation); a request has texts or tokens, not both.
+    pub tokens: Vec<Vec<LlamaToken>>,
     pub first_index: usize,
     pub kind: Option<Kind>,
     pub dimensions: usize,
     pub cancel: Option<Arc<AtomicBool>>,
     pub done: Completion,
+}
+
+impl Request {
+    pub fn len(&self) -> usize {
+        self.texts.len().max(self.tokens.len())
+    }
 }
 
 /// What the callers and the inference thread share.
@@ -245,6 +253,14 @@ impl Embedder {
             .tokenize(text.as_bytes(), true, false)
     }
 
+    /// Token ids of the text alone: no special tokens, no prefix.
+    pub fn tokenize_plain(&self, text: &str) -> Vec<LlamaToken> {
+        self.shared
+            .model
+            .vocab()
+            .tokenize(text.as_bytes(), false, false)
+    }
+
     pub fn count_tokens(&self, text: &str) -> usize {
         self.tokenize(text).len()
     }
@@ -261,7 +277,41 @@ impl Embedder {
         done: Completion,
     ) {
         let info = &self.shared.info;
-        let max = info.dimensions;
+        let prefix_len = self.shared.prefix(request.kind).len();
+        let need = texts
+            .iter()
+            .map(|t| input_bytes(t.len(), prefix_len, info.context_size, info.dimensions))
+            .sum::<u64>();
+        self.enqueue(texts, Vec::new(), need, request, cancel, done);
+    }
+
+    /// Embeds token sequences as they are (no prefix, no special tokens added; cut at the context
+    /// size), waiting for the answer: how distillation embeds each vocabulary token on its own.
+    pub fn embed_tokens(
+        &self,
+        sequences: Vec<Vec<LlamaToken>>,
+        request: &EmbedRequest,
+    ) -> Result<Vec<Vec<f32>>, EngineError> {
+        if let Some(i) = sequences.iter().position(Vec::is_empty) {
+            return Err(EngineError::InvalidArgument(format!("token sequence {i} is empty")));
+        }
+        let dims = self.shared.info.dimensions as u64;
+        let need = sequences.iter().map(|s| 4 * s.len() as u64 + 4 * dims + 64).sum();
+        let (tx, rx) = mpsc::channel();
+        self.enqueue(Vec::new(), sequences, need, request, None, Box::new(move |r| drop(tx.send(r))));
+        rx.recv().map_err(|_| EngineError::Disposed)?
+    }
+
+    fn enqueue(
+        &self,
+        texts: Vec<String>,
+        tokens: Vec<Vec<LlamaToken>>,
+        inputs_bytes: u64,
+        request: &EmbedRequest,
+        cancel: Option<Arc<AtomicBool>>,
+        done: Completion,
+    ) {
+        let max = self.shared.info.dimensions;
         let dimensions = match request.dimensions {
             None => max,
             Some(0) => {
@@ -277,33 +327,23 @@ impl Embedder {
             Some(d) => d,
         };
         self.shared.stats.requests.fetch_add(1, Ordering::Relaxed);
-        if texts.is_empty() {
+        if texts.is_empty() && tokens.is_empty() {
             return done(Ok(Vec::new()));
         }
         // What the request may hold until it is answered, reserved against the budget now and
         // given back just before its completion runs (the vectors are the caller's from then on).
-        let prefix_len = self.shared.prefix(request.kind).len();
-        let need = REQUEST_BYTES
-            + texts
-                .iter()
-                .map(|t| input_bytes(t.len(), prefix_len, info.context_size, max))
-                .sum::<u64>();
+        let need = REQUEST_BYTES + inputs_bytes;
         let budget = &self.shared.budget;
         if let Err(refusal) = budget.reserve(need) {
+            self.shared.stats.rejected.fetch_add(1, Ordering::Relaxed);
             return done(Err(match refusal {
-                Refusal::NeverFits { need, room } => {
-                    self.shared.stats.rejected.fetch_add(1, Ordering::Relaxed);
-                    EngineError::MemoryBudget(format!(
-                        "this request needs {} of native memory while queued, more than the {} the \
-                         memoryBudget leaves beside the context: split it or raise memoryBudget",
-                        crate::sizing::human(need),
-                        crate::sizing::human(room)
-                    ))
-                }
-                Refusal::Busy { need, free } => {
-                    self.shared.stats.rejected.fetch_add(1, Ordering::Relaxed);
-                    EngineError::MemoryBusy { need, free }
-                }
+                Refusal::NeverFits { need, room } => EngineError::MemoryBudget(format!(
+                    "this request needs {} of native memory while queued, more than the {} the \
+                     memoryBudget leaves beside the context: split it or raise memoryBudget",
+                    crate::sizing::human(need),
+                    crate::sizing::human(room)
+                )),
+                Refusal::Busy { need, free } => EngineError::MemoryBusy { need, free },
             }));
         }
         let held = budget.clone();
@@ -313,6 +353,7 @@ impl Embedder {
         });
         let item = Request {
             texts,
+            tokens,
             first_index: request.first_index,
             kind: request.kind,
             dimensions,

@@ -5,15 +5,18 @@
 pub mod backend;
 mod context;
 pub mod convert;
+pub mod distill;
 pub mod embedder;
 mod error;
 mod inspect;
 pub mod memory;
 pub mod model;
+mod pca;
 pub mod plan;
 pub mod preflight;
 pub mod profile;
 pub mod quantize;
+pub mod static_embedder;
 mod queue;
 pub mod sizing;
 pub mod synthetic;

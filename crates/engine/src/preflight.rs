@@ -128,6 +128,16 @@ fn is_int(t: ValueType) -> bool {
 }
 
 pub fn preflight<B: AsRef<[u8]>>(g: &Gguf<B>) -> Result<(), PreflightError> {
+    checks(g, true)
+}
+
+/// What llama.cpp reads when it loads only a file's tokenizer (`vocab_only`): the hyper-parameters
+/// and the tokenizer, not the tensors.
+pub fn preflight_vocab<B: AsRef<[u8]>>(g: &Gguf<B>) -> Result<(), PreflightError> {
+    checks(g, false)
+}
+
+fn checks<B: AsRef<[u8]>>(g: &Gguf<B>, with_tensors: bool) -> Result<(), PreflightError> {
     let arch = match g.get("general.architecture") {
         Some(Value::String(s)) => s.to_string_lossy().into_owned(),
         Some(v) => {
@@ -141,7 +151,9 @@ pub fn preflight<B: AsRef<[u8]>>(g: &Gguf<B>) -> Result<(), PreflightError> {
     let c = Ctx { g, arch };
     hyper_parameters(&c)?;
     let n_tokens = tokenizer(&c)?;
-    tensors(&c, n_tokens)?;
+    if with_tensors {
+        tensors(&c, n_tokens)?;
+    }
     Ok(())
 }
 

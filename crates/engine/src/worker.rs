@@ -100,7 +100,7 @@ pub(crate) fn worker_main(shared: Arc<Shared>, ready: mpsc::Sender<Result<(), En
         let mut budget = ROUND_INPUTS;
         let Some(requests) = shared.queue.take(|r: &Request| {
             let fits = budget > 0;
-            budget = budget.saturating_sub(r.texts.len());
+            budget = budget.saturating_sub(r.len());
             fits
         }) else {
             break;
@@ -109,10 +109,14 @@ pub(crate) fn worker_main(shared: Arc<Shared>, ready: mpsc::Sender<Result<(), En
             .stats
             .in_flight
             .fetch_add(requests.len() as u64, Ordering::Relaxed);
-        let n = requests.len() as u64;
         run_round(&shared, &mut ctx, &mut batch, requests);
-        shared.stats.in_flight.fetch_sub(n, Ordering::Relaxed);
     }
+}
+
+/// Answers a request taken from the queue: no longer in flight once its caller can see the answer.
+fn respond(shared: &Shared, r: Request, result: Result<Vec<Vec<f32>>, EngineError>) {
+    shared.stats.in_flight.fetch_sub(1, Ordering::Relaxed);
+    (r.done)(result);
 }
 
 fn cancelled(r: &Request) -> bool {
@@ -132,7 +136,7 @@ fn run_round(
     for r in requests {
         if cancelled(&r) {
             shared.stats.aborted.fetch_add(1, Ordering::Relaxed);
-            (r.done)(Err(EngineError::Aborted));
+            respond(shared, r, Err(EngineError::Aborted));
         } else {
             live.push(r);
         }
@@ -143,6 +147,10 @@ fn run_round(
     let mut failed: Vec<Option<EngineError>> = (0..live.len()).map(|_| None).collect();
     for (ri, r) in live.iter().enumerate() {
         let start = inputs.len();
+        for (i, t) in r.tokens.iter().enumerate() {
+            owners.push((ri, i));
+            inputs.push(t[..t.len().min(info.context_size)].to_vec());
+        }
         for (i, t) in r.texts.iter().enumerate() {
             match shared.prepare(r.first_index + i, t, r.kind) {
                 Ok(tokens) => {
@@ -160,7 +168,7 @@ fn run_round(
     }
     let mut out: Vec<Vec<Vec<f32>>> = live
         .iter()
-        .map(|r| vec![Vec::new(); r.texts.len()])
+        .map(|r| vec![Vec::new(); r.len()])
         .collect();
     // Inputs of each request not yet embedded: a request is answered as soon as its last input's
     // batch is done, not at the end of the round (its caller waits less, and the JS thread gets
@@ -178,7 +186,7 @@ fn run_round(
         } else {
             Ok(vectors)
         };
-        (r.done)(result);
+        respond(shared, r, result);
     };
     for (ri, fail) in failed.into_iter().enumerate() {
         if let Some(e) = fail {

@@ -5,6 +5,7 @@ mod embedder;
 mod error;
 mod info;
 mod options;
+mod static_tier;
 mod tasks;
 
 use std::path::PathBuf;
@@ -68,6 +69,24 @@ pub fn convert(dir: String, output: String, out_type: String) -> AsyncTask<Conve
         output: PathBuf::from(output),
         out_type,
     })
+}
+
+/// Builds the static tier from a model: every vocabulary token embedded, PCA, Zipf/SIF weights,
+/// int8/int4 rows, written with the tokenizer as one GGUF. `progress` is updated as tokens embed.
+#[napi(ts_return_type = "Promise<DistillResult>")]
+pub fn distill(
+    input: String,
+    output: String,
+    options: Option<static_tier::DistillOptions>,
+    progress: Option<&static_tier::DistillProgress>,
+) -> AsyncTask<static_tier::DistillTask> {
+    AsyncTask::new(static_tier::DistillTask::new(input, output, options.unwrap_or_default(), progress))
+}
+
+/// Maps a static table made by `distill` and loads its tokenizer (no llama.cpp context).
+#[napi(ts_return_type = "Promise<NativeStaticEmbedder>")]
+pub fn load_static_embedder(path: String, options: Option<static_tier::StaticOptions>) -> AsyncTask<static_tier::LoadStaticTask> {
+    AsyncTask::new(static_tier::LoadStaticTask { path: PathBuf::from(path), options: options.unwrap_or_default() })
 }
 
 /// Quantizes a GGUF model with llama.cpp's quantizer (q4_k_m, q4_0, q8_0, ...).

@@ -1,0 +1,58 @@
+// One model variant, in a process of its own (so its resident memory is its own): load time,
+// documents embedded per second, resident memory after embedding, and retrieval quality per
+// language. Prints one JSON object. Called by run.mjs.
+//   node bench/quality/variant.mjs MODEL.gguf [--languages python,javascript] [--limit N] [--context 256]
+import { readFileSync, statSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+
+import { loadSet } from './build-sets.mjs'
+import { dotScorer, evaluate } from './metrics.mjs'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
+const lib = createRequire(import.meta.url)(root)
+const { values: args, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    languages: { type: 'string', default: 'python,javascript' },
+    limit: { type: 'string' },
+    context: { type: 'string', default: '256' },
+  },
+})
+const model = positionals[0]
+const memory = () => {
+  const rollup = readFileSync('/proc/self/smaps_rollup', 'utf8')
+  const kb = (name) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(rollup)?.[1] ?? 0) * 1024
+  return { rss: kb('Rss'), anonymous: kb('Anonymous') }
+}
+
+const sets = Object.fromEntries(
+  args.languages.split(',').map((l) => [l, args.limit ? loadSet(l).slice(0, Number(args.limit)) : loadSet(l)]),
+)
+const before = memory()
+let t0 = performance.now()
+const static_ = model.endsWith('.static.gguf')
+const embedder = static_ ? await lib.StaticEmbedder.load(model) : await lib.Embedder.load(model, { contextSize: Number(args.context) })
+const loadMs = performance.now() - t0
+
+const result = { model, fileSize: statSync(model).size, loadMs, languages: {} }
+let documents = 0
+let embedMs = 0
+for (const [language, set] of Object.entries(sets)) {
+  t0 = performance.now()
+  const codes = await embedder.embedBatch(set.map((p) => p.code), { kind: 'document' })
+  embedMs += performance.now() - t0
+  documents += codes.length
+  const queries = await embedder.embedBatch(set.map((p) => p.query), { kind: 'query' })
+  result.languages[language] = evaluate(set.length, dotScorer(queries, codes))
+}
+const after = memory()
+result.documentsPerSecond = documents / (embedMs / 1000)
+result.rss = after.rss
+result.rssGrowth = after.rss - before.rss
+result.anonymousGrowth = after.anonymous - before.anonymous
+result.info = embedder.info
+await embedder.dispose()
+console.log(JSON.stringify(result))

@@ -1,0 +1,258 @@
+//! The static tier, built the model2vec way: every vocabulary token embedded on its own through the
+//! transformer (or its row of `token_embd.weight`, to compare), dimensions reduced by PCA, tokens
+//! weighted by a Zipf/SIF prior over the vocabulary order, rows quantized to int8 or int4 with a
+//! scale per row, written as a self-contained GGUF: the table plus the source's tokenizer and the
+//! hyper-parameters llama.cpp needs to load that tokenizer alone.
+
+use std::path::Path;
+
+use gguf_embed_format::{GgmlType, Gguf, GgufWriter, Limits, MetaValue, TensorData};
+use llama_cpp_2::token::LlamaToken;
+
+use crate::embedder::{EmbedRequest, Embedder, EmbedderOptions};
+use crate::pca::Pca;
+use crate::profile::{choose, ModelFacts};
+use crate::EngineError;
+
+/// Metadata keys of a static table (`gguf-embed.static.*`).
+pub mod keys {
+    pub const DIMENSIONS: &str = "gguf-embed.static.dimensions";
+    pub const BITS: &str = "gguf-embed.static.bits";
+    pub const SOURCE: &str = "gguf-embed.static.source";
+    pub const FROM: &str = "gguf-embed.static.from";
+    pub const QUERY_PREFIX: &str = "gguf-embed.static.query_prefix";
+    pub const DOCUMENT_PREFIX: &str = "gguf-embed.static.document_prefix";
+    pub const TABLE: &str = "static.table";
+    pub const SCALE: &str = "static.scale";
+}
+
+/// SIF coefficient of model2vec's Zipf prior.
+const SIF: f64 = 1e-4;
+/// Vocabulary tokens embedded per request.
+const CHUNK: usize = 2048;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TableFrom {
+    /// Each token through the transformer, pooled as the model pools.
+    Transformer,
+    /// The model's input embedding rows, as stored.
+    TokenEmbd,
+}
+
+#[derive(Debug, Clone)]
+pub struct DistillOptions {
+    pub dimensions: Option<usize>,
+    pub bits: u8,
+    pub from: TableFrom,
+    pub threads: Option<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct DistillReport {
+    pub vocab: usize,
+    pub embedded: usize,
+    pub dimensions: usize,
+    pub bits: u8,
+    /// Share of the variance the kept components explain.
+    pub explained: f64,
+    pub table_bytes: u64,
+    pub file_bytes: u64,
+}
+
+fn bad(m: String) -> EngineError {
+    EngineError::InvalidArgument(m)
+}
+
+/// Tokens worth a row: normal, unknown, user-defined and byte tokens (llama.cpp token types 1, 2,
+/// 4, 6); control and unused tokens get a zero row and are skipped when embedding text.
+fn embeddable(g: &Gguf, n_vocab: usize) -> Vec<bool> {
+    match g.get("tokenizer.ggml.token_type").and_then(|v| v.as_array()) {
+        Some(types) => (0..n_vocab as u64)
+            .map(|i| matches!(types.get(i).and_then(|v| v.as_u64()), Some(1 | 2 | 4 | 6)))
+            .collect(),
+        None => vec![true; n_vocab],
+    }
+}
+
+pub fn distill(
+    input: &Path,
+    output: &Path,
+    options: &DistillOptions,
+    mut progress: impl FnMut(usize, usize),
+) -> Result<DistillReport, EngineError> {
+    if options.bits != 8 && options.bits != 4 {
+        return Err(bad(format!("bits must be 8 or 4, got {}", options.bits)));
+    }
+    let g = Gguf::open(input, &Limits::default())?;
+    let facts = ModelFacts::read(&g);
+    let n_vocab = facts.n_vocab as usize;
+    if n_vocab == 0 {
+        return Err(bad(format!("{} has no tokenizer.ggml.tokens", input.display())));
+    }
+    let keep = embeddable(&g, n_vocab);
+    let rows = match options.from {
+        TableFrom::Transformer => through_transformer(input, &keep, options, &mut progress)?,
+        TableFrom::TokenEmbd => token_embd_rows(&g, n_vocab)?,
+    };
+    let d = rows[0].len();
+    let dims = options.dimensions.unwrap_or(d.min(256));
+    if dims == 0 || dims > d {
+        return Err(bad(format!("dimensions must be between 1 and the model's {d}, got {dims}")));
+    }
+    if options.bits == 4 && dims % 2 == 1 {
+        return Err(bad(format!("4-bit rows need an even number of dimensions, got {dims}")));
+    }
+    let pca = Pca::fit(&rows, &keep, dims);
+    let total: f64 = {
+        let all = Pca::fit(&rows, &keep, d);
+        all.variances.iter().sum()
+    };
+    // Zipf prior over the vocabulary order (model2vec): frequent (early) tokens weigh less.
+    let harmonic: f64 = (0..n_vocab).map(|r| 1.0 / (r as f64 + 2.0)).sum();
+    let mut table = Vec::with_capacity(n_vocab * dims / if options.bits == 4 { 2 } else { 1 });
+    let mut scales = Vec::with_capacity(n_vocab * 4);
+    for (i, row) in rows.iter().enumerate() {
+        let weight = SIF / (SIF + 1.0 / ((i as f64 + 2.0) * harmonic));
+        let v: Vec<f32> = if keep[i] {
+            pca.project(row).into_iter().map(|x| x * weight as f32).collect()
+        } else {
+            vec![0.0; dims]
+        };
+        let (q, scale) = quantize_row(&v, options.bits);
+        table.extend(q);
+        scales.extend(scale.to_le_bytes());
+    }
+    let table_bytes = (table.len() + scales.len()) as u64;
+    let file_bytes = write(&g, &facts, output, options, dims, table, scales)?;
+    Ok(DistillReport {
+        vocab: n_vocab,
+        embedded: keep.iter().filter(|&&k| k).count(),
+        dimensions: dims,
+        bits: options.bits,
+        explained: pca.variances.iter().sum::<f64>() / total.max(f64::MIN_POSITIVE),
+        table_bytes,
+        file_bytes,
+    })
+}
+
+/// Symmetric quantization with one scale per row: int8 in [-127, 127], or int4 in [-7, 7] packed
+/// two to a byte (low nibble first).
+pub fn quantize_row(v: &[f32], bits: u8) -> (Vec<u8>, f32) {
+    let top = if bits == 4 { 7.0 } else { 127.0 };
+    let max = v.iter().fold(0f32, |m, x| m.max(x.abs()));
+    let scale = if max > 0.0 { max / top } else { 0.0 };
+    let q = |x: f32| if scale > 0.0 { (x / scale).round().clamp(-top, top) as i8 } else { 0 };
+    let bytes = if bits == 4 {
+        v.chunks(2).map(|p| ((q(p[0]) as u8) & 0x0f) | (((q(p[1]) as u8) & 0x0f) << 4)).collect()
+    } else {
+        v.iter().map(|&x| q(x) as u8).collect()
+    };
+    (bytes, scale)
+}
+
+/// Each embeddable token on its own, between the special tokens the model adds around a text,
+/// through the transformer; pooled as the model pools, not normalised (PCA comes next).
+fn through_transformer(
+    input: &Path,
+    keep: &[bool],
+    options: &DistillOptions,
+    progress: &mut impl FnMut(usize, usize),
+) -> Result<Vec<Vec<f32>>, EngineError> {
+    let e = Embedder::load(
+        input,
+        &EmbedderOptions {
+            normalize: Some(false),
+            context_size: Some(16),
+            threads: options.threads,
+            ..Default::default()
+        },
+    )?;
+    let with = e.tokenize("a");
+    let plain = e.tokenize_plain("a");
+    let lead = with.iter().position(|t| plain.first() == Some(t)).unwrap_or(0);
+    let tail = with.len().saturating_sub(lead + plain.len());
+    let (before, after) = (with[..lead].to_vec(), with[with.len() - tail..].to_vec());
+    let ids: Vec<usize> = (0..keep.len()).filter(|&i| keep[i]).collect();
+    let mut rows = vec![Vec::new(); keep.len()];
+    let request = EmbedRequest::default();
+    for (done, chunk) in ids.chunks(CHUNK).enumerate() {
+        let sequences: Vec<Vec<LlamaToken>> = chunk
+            .iter()
+            .map(|&i| before.iter().copied().chain([LlamaToken(i as i32)]).chain(after.iter().copied()).collect())
+            .collect();
+        for (&i, v) in chunk.iter().zip(e.embed_tokens(sequences, &request)?) {
+            rows[i] = v;
+        }
+        progress((done * CHUNK + chunk.len()).min(ids.len()), ids.len());
+    }
+    let d = e.info().dimensions;
+    rows.iter_mut().filter(|r| r.is_empty()).for_each(|r| *r = vec![0.0; d]);
+    e.dispose();
+    Ok(rows)
+}
+
+/// The model's `token_embd.weight` rows (F32 or F16 models).
+fn token_embd_rows(g: &Gguf, n_vocab: usize) -> Result<Vec<Vec<f32>>, EngineError> {
+    let t = g
+        .tensor("token_embd.weight")
+        .ok_or_else(|| bad("the model has no token_embd.weight".into()))?;
+    let d = t.dims[0] as usize;
+    if t.dims[1] as usize != n_vocab {
+        return Err(bad(format!("token_embd.weight has {} rows for {n_vocab} tokens", t.dims[1])));
+    }
+    let data = g.tensor_data(&t);
+    let value = |i: usize| -> f32 {
+        match t.ggml_type {
+            GgmlType::F32 => f32::from_le_bytes(data[4 * i..4 * i + 4].try_into().unwrap_or([0; 4])),
+            _ => half::f16::from_le_bytes([data[2 * i], data[2 * i + 1]]).to_f32(),
+        }
+    };
+    if !matches!(t.ggml_type, GgmlType::F32 | GgmlType::F16) {
+        return Err(bad(format!(
+            "--from token-embd reads F32 or F16 tables; this model's is {}",
+            t.ggml_type.name()
+        )));
+    }
+    Ok((0..n_vocab).map(|r| (0..d).map(|c| value(r * d + c)).collect()).collect())
+}
+
+/// The static GGUF: the source's architecture and hyper-parameters (llama.cpp loads the tokenizer
+/// of a file only through its architecture), its tokenizer, our keys, and the two tensors.
+fn write(
+    g: &Gguf,
+    facts: &ModelFacts,
+    output: &Path,
+    options: &DistillOptions,
+    dims: usize,
+    table: Vec<u8>,
+    scales: Vec<u8>,
+) -> Result<u64, EngineError> {
+    let profile = choose(facts);
+    let mut w = GgufWriter::new();
+    let arch = facts.architecture.clone();
+    let write_err = |e: gguf_embed_format::WriteError| EngineError::Convert(e.into());
+    for kv in g.kvs() {
+        let carried = kv.key == "general.architecture"
+            || kv.key.starts_with("tokenizer.")
+            || (kv.key.starts_with(&format!("{arch}.")) && !kv.key.contains("pooling_type"));
+        if carried {
+            w.add(kv.key, MetaValue::from_value(&kv.value)).map_err(write_err)?;
+        }
+    }
+    w.add("general.name", format!("{} (static, {dims}d int{})", facts.name, options.bits)).map_err(write_err)?;
+    w.add(keys::DIMENSIONS, dims as u32).map_err(write_err)?;
+    w.add(keys::BITS, options.bits as u32).map_err(write_err)?;
+    w.add(keys::SOURCE, facts.name.as_str()).map_err(write_err)?;
+    let from = match options.from {
+        TableFrom::Transformer => "transformer",
+        TableFrom::TokenEmbd => "token-embd",
+    };
+    w.add(keys::FROM, from).map_err(write_err)?;
+    w.add(keys::QUERY_PREFIX, profile.query_prefix.as_str()).map_err(write_err)?;
+    w.add(keys::DOCUMENT_PREFIX, profile.document_prefix.as_str()).map_err(write_err)?;
+    let n_vocab = (scales.len() / 4) as u64;
+    let row = if options.bits == 4 { dims / 2 } else { dims } as u64;
+    w.add_tensor(keys::TABLE, &[row, n_vocab], GgmlType::I8, TensorData::Bytes(table)).map_err(write_err)?;
+    w.add_tensor(keys::SCALE, &[n_vocab], GgmlType::F32, TensorData::Bytes(scales)).map_err(write_err)?;
+    w.write_file(output).map_err(write_err)
+}

@@ -1,0 +1,248 @@
+//! The static tier as JS sees it: `distill` (with a progress object JS polls) and
+//! `NativeStaticEmbedder`. Work runs on the libuv pool; vectors come back as external buffers.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::Arc;
+
+use gguf_embed_engine::distill::{distill as run_distill, DistillOptions as EngineDistill, DistillReport, TableFrom};
+use gguf_embed_engine::embedder::Kind;
+use gguf_embed_engine::static_embedder::StaticEmbedder;
+use gguf_embed_engine::EngineError;
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+
+use crate::error::{catch_panic, invalid_argument, to_napi};
+
+/// Tokens embedded so far by a running `distill`, for a progress bar.
+#[napi]
+#[derive(Default)]
+pub struct DistillProgress {
+    done: Arc<AtomicU32>,
+    total: Arc<AtomicU32>,
+}
+
+#[napi]
+impl DistillProgress {
+    #[napi(constructor)]
+    pub fn new() -> Self {
+        DistillProgress::default()
+    }
+
+    #[napi(getter)]
+    pub fn done(&self) -> u32 {
+        self.done.load(Ordering::Relaxed)
+    }
+
+    #[napi(getter)]
+    pub fn total(&self) -> u32 {
+        self.total.load(Ordering::Relaxed)
+    }
+}
+
+#[napi(object)]
+#[derive(Default, Clone)]
+pub struct DistillOptions {
+    /// Dimensions kept by PCA. @default min(256, the model's)
+    pub dimensions: Option<u32>,
+    /// 8 or 4 bits per value, one scale per row. @default 8
+    pub bits: Option<u32>,
+    /// 'transformer' (each token through the model) or 'token-embd' (the input embedding rows). @default 'transformer'
+    pub from: Option<String>,
+    pub threads: Option<u32>,
+}
+
+#[napi(object)]
+pub struct DistillResult {
+    pub vocab: u32,
+    pub embedded: u32,
+    pub dimensions: u32,
+    pub bits: u32,
+    /// Share of the variance the kept PCA components explain.
+    pub explained: f64,
+    pub table_bytes: f64,
+    pub file_bytes: f64,
+}
+
+pub struct DistillTask {
+    pub input: PathBuf,
+    pub output: PathBuf,
+    pub options: DistillOptions,
+    pub done: Arc<AtomicU32>,
+    pub total: Arc<AtomicU32>,
+}
+
+impl DistillTask {
+    pub fn new(input: String, output: String, options: DistillOptions, progress: Option<&DistillProgress>) -> Self {
+        let p = progress.map(|p| (p.done.clone(), p.total.clone())).unwrap_or_default();
+        DistillTask { input: input.into(), output: output.into(), options, done: p.0, total: p.1 }
+    }
+}
+
+impl Task for DistillTask {
+    type Output = DistillReport;
+    type JsValue = DistillResult;
+
+    fn compute(&mut self) -> Result<DistillReport> {
+        catch_panic(|| {
+            let from = match self.options.from.as_deref() {
+                None | Some("transformer") => TableFrom::Transformer,
+                Some("token-embd") => TableFrom::TokenEmbd,
+                Some(f) => return Err(invalid_argument(&format!("from must be 'transformer' or 'token-embd', got {f:?}"))),
+            };
+            let options = EngineDistill {
+                dimensions: self.options.dimensions.map(|d| d as usize),
+                bits: self.options.bits.unwrap_or(8).min(255) as u8,
+                from,
+                threads: self.options.threads.map(|t| t as usize),
+            };
+            let (done, total) = (self.done.clone(), self.total.clone());
+            run_distill(&self.input, &self.output, &options, move |d, t| {
+                done.store(d as u32, Ordering::Relaxed);
+                total.store(t as u32, Ordering::Relaxed);
+            })
+            .map_err(to_napi)
+        })
+    }
+
+    fn resolve(&mut self, _env: Env, r: DistillReport) -> Result<DistillResult> {
+        Ok(DistillResult {
+            vocab: r.vocab as u32,
+            embedded: r.embedded as u32,
+            dimensions: r.dimensions as u32,
+            bits: r.bits as u32,
+            explained: r.explained,
+            table_bytes: r.table_bytes as f64,
+            file_bytes: r.file_bytes as f64,
+        })
+    }
+}
+
+#[napi(object)]
+pub struct StaticInfo {
+    pub path: String,
+    pub name: String,
+    /// The model the table was distilled from.
+    pub source: String,
+    /// 'transformer' or 'token-embd'.
+    pub from: String,
+    pub dimensions: u32,
+    pub bits: u32,
+    pub vocab: u32,
+    pub query_prefix: String,
+    pub document_prefix: String,
+    pub max_tokens: u32,
+    /// Bytes of the mapped table and its scales: the static tier's whole model.
+    pub table_bytes: f64,
+    pub file_size: f64,
+}
+
+#[napi(object)]
+#[derive(Default, Clone)]
+pub struct StaticOptions {
+    /// Tokens of one input looked up; the rest is not even tokenised. @default 512
+    pub max_tokens: Option<u32>,
+}
+
+#[napi(object)]
+#[derive(Default, Clone)]
+pub struct StaticEmbedOptions {
+    pub kind: Option<String>,
+    pub dimensions: Option<u32>,
+}
+
+pub struct StaticShared {
+    embedder: StaticEmbedder,
+    disposed: AtomicBool,
+}
+
+#[napi]
+pub struct NativeStaticEmbedder {
+    inner: Arc<StaticShared>,
+}
+
+pub struct LoadStaticTask {
+    pub path: PathBuf,
+    pub options: StaticOptions,
+}
+
+impl Task for LoadStaticTask {
+    type Output = StaticEmbedder;
+    type JsValue = NativeStaticEmbedder;
+
+    fn compute(&mut self) -> Result<StaticEmbedder> {
+        catch_panic(|| StaticEmbedder::load(&self.path, self.options.max_tokens.map(|m| m as usize)).map_err(to_napi))
+    }
+
+    fn resolve(&mut self, _env: Env, e: StaticEmbedder) -> Result<NativeStaticEmbedder> {
+        Ok(NativeStaticEmbedder { inner: Arc::new(StaticShared { embedder: e, disposed: AtomicBool::new(false) }) })
+    }
+}
+
+pub struct StaticEmbedTask {
+    inner: Arc<StaticShared>,
+    texts: Vec<String>,
+    kind: Option<Kind>,
+    dimensions: Option<usize>,
+}
+
+impl Task for StaticEmbedTask {
+    type Output = Vec<Vec<f32>>;
+    type JsValue = Vec<Float32Array>;
+
+    fn compute(&mut self) -> Result<Vec<Vec<f32>>> {
+        catch_panic(|| {
+            if self.inner.disposed.load(Ordering::Relaxed) {
+                return Err(to_napi(EngineError::Disposed));
+            }
+            self.inner.embedder.embed(&self.texts, self.kind, self.dimensions).map_err(to_napi)
+        })
+    }
+
+    fn resolve(&mut self, _env: Env, vectors: Vec<Vec<f32>>) -> Result<Vec<Float32Array>> {
+        Ok(vectors.into_iter().map(Float32Array::new).collect())
+    }
+}
+
+#[napi]
+impl NativeStaticEmbedder {
+    #[napi(getter)]
+    pub fn info(&self) -> StaticInfo {
+        let i = self.inner.embedder.info();
+        StaticInfo {
+            path: i.path.clone(),
+            name: i.name.clone(),
+            source: i.source.clone(),
+            from: i.from.clone(),
+            dimensions: i.dimensions as u32,
+            bits: i.bits as u32,
+            vocab: i.vocab as u32,
+            query_prefix: i.query_prefix.clone(),
+            document_prefix: i.document_prefix.clone(),
+            max_tokens: i.max_tokens as u32,
+            table_bytes: i.table_bytes as f64,
+            file_size: i.file_size as f64,
+        }
+    }
+
+    #[napi(ts_return_type = "Promise<Float32Array[]>")]
+    pub fn embed_batch(&self, texts: Vec<String>, options: Option<StaticEmbedOptions>) -> Result<AsyncTask<StaticEmbedTask>> {
+        let o = options.unwrap_or_default();
+        let kind = match o.kind.as_deref() {
+            None | Some("document") => Some(Kind::Document),
+            Some("query") => Some(Kind::Query),
+            Some(k) => return Err(invalid_argument(&format!("kind must be 'query' or 'document', got {k:?}"))),
+        };
+        Ok(AsyncTask::new(StaticEmbedTask { inner: self.inner.clone(), texts, kind, dimensions: o.dimensions.map(|d| d as usize) }))
+    }
+
+    #[napi]
+    pub fn tokenize(&self, text: String) -> Result<Int32Array> {
+        Ok(Int32Array::new(self.inner.embedder.tokenize(&text)))
+    }
+
+    #[napi]
+    pub fn dispose(&self) {
+        self.inner.disposed.store(true, Ordering::Relaxed);
+    }
+}
