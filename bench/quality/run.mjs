@@ -4,7 +4,7 @@
 //   node bench/quality/run.mjs [--models a.gguf,b.gguf] [--limit N] [--context 256]
 // Default models: every .models/*.gguf and .models/*.static.gguf, F32 first.
 import { execFileSync } from 'node:child_process'
-import { readdirSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, writeFileSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -25,10 +25,25 @@ const { values: args } = parseArgs({
   },
 })
 const languages = args.languages.split(',')
-const order = ['f32', 'f16', 'q8_0', 'q4_k_m', 'q4_0']
+const order = ['f32', 'f16', 'q8_0', 'q4_k_m', 'q4_0', 'distilled-int8', 'distilled-int4', 'token-embd-int8']
 const rank = (f) => {
   const i = order.findIndex((t) => f.includes(`.${t}.`))
   return i < 0 ? order.length : i
+}
+// The static tier, distilled from the F32 model once: the model2vec recipe (int8 and int4) and the
+// table taken straight from token_embd, to compare.
+const lib = (await import('node:module')).createRequire(import.meta.url)(root)
+const f32 = join(root, '.models', 'all-minilm-l6-v2.f32.gguf')
+for (const [name, options] of [
+  ['all-minilm-l6-v2.distilled-int8.static.gguf', { bits: 8, from: 'transformer' }],
+  ['all-minilm-l6-v2.distilled-int4.static.gguf', { bits: 4, from: 'transformer' }],
+  ['all-minilm-l6-v2.token-embd-int8.static.gguf', { bits: 8, from: 'token-embd' }],
+]) {
+  const out = join(root, '.models', name)
+  if (!args.models && !existsSync(out)) {
+    process.stderr.write(`quality: distilling ${name} ...\n`)
+    await lib.distill(f32, out, options)
+  }
 }
 const models = args.models
   ? args.models.split(',')

@@ -103,10 +103,6 @@ pub fn distill(
         return Err(bad(format!("4-bit rows need an even number of dimensions, got {dims}")));
     }
     let pca = Pca::fit(&rows, &keep, dims);
-    let total: f64 = {
-        let all = Pca::fit(&rows, &keep, d);
-        all.variances.iter().sum()
-    };
     // Zipf prior over the vocabulary order (model2vec): frequent (early) tokens weigh less.
     let harmonic: f64 = (0..n_vocab).map(|r| 1.0 / (r as f64 + 2.0)).sum();
     let mut table = Vec::with_capacity(n_vocab * dims / if options.bits == 4 { 2 } else { 1 });
@@ -129,7 +125,7 @@ pub fn distill(
         embedded: keep.iter().filter(|&&k| k).count(),
         dimensions: dims,
         bits: options.bits,
-        explained: pca.variances.iter().sum::<f64>() / total.max(f64::MIN_POSITIVE),
+        explained: pca.variances.iter().sum::<f64>() / pca.total_variance.max(f64::MIN_POSITIVE),
         table_bytes,
         file_bytes,
     })

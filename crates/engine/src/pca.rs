@@ -9,6 +9,8 @@ pub struct Pca {
     pub components: Vec<Vec<f64>>,
     /// Variance along each component.
     pub variances: Vec<f64>,
+    /// Variance of the rows in all directions (the covariance's trace).
+    pub total_variance: f64,
 }
 
 impl Pca {
@@ -39,6 +41,7 @@ impl Pca {
                 cov[j][i] = cov[i][j];
             }
         }
+        let total_variance = (0..d).map(|i| cov[i][i]).sum();
         let (values, vectors) = symmetric_eigen(cov);
         let mut order: Vec<usize> = (0..d).collect();
         order.sort_by(|&a, &b| values[b].total_cmp(&values[a]));
@@ -47,6 +50,7 @@ impl Pca {
             mean,
             components: order[..k].iter().map(|&c| (0..d).map(|i| vectors[i][c]).collect()).collect(),
             variances: order[..k].iter().map(|&c| values[c]).collect(),
+            total_variance,
         }
     }
 
