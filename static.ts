@@ -94,8 +94,12 @@ export interface DistillOptions {
   dimensions?: number
   /** Bits per value (one scale per row). @default 8 */
   bits?: 8 | 4
-  /** 'transformer': each vocabulary token through the model; 'token-embd': the model's input rows. @default 'transformer' */
-  from?: 'transformer' | 'token-embd'
+  /**
+   * 'token-embd': the model's input embedding rows (F32/F16 models); 'transformer': each vocabulary
+   * token through the model; 'auto': token-embd where stored at F32/F16, else transformer (token-embd
+   * measured slightly better on MiniLM, BENCHMARKS.md). @default 'auto'
+   */
+  from?: 'auto' | 'transformer' | 'token-embd'
   threads?: number
   onProgress?: (progress: { done: number; total: number }) => void
 }

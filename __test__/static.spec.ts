@@ -13,8 +13,8 @@ const int4 = join(dir, 'minilm.int4.static.gguf')
 let made: Promise<unknown> | undefined
 const tables = () => (made ??= (async () => {
   let reported = 0
-  const r8 = await distill(modelFile('f16'), int8, { dimensions: 128, onProgress: ({ done }) => (reported = done) })
-  const r4 = await distill(modelFile('f16'), int4, { dimensions: 128, bits: 4, from: 'token-embd' })
+  const r8 = await distill(modelFile('f16'), int8, { dimensions: 128, from: 'transformer', onProgress: ({ done }) => (reported = done) })
+  const r4 = await distill(modelFile('f16'), int4, { dimensions: 128, bits: 4 })
   return { r8, r4, reported }
 })())
 test.after.always(() => rmSync(dir, { recursive: true, force: true }))
@@ -50,6 +50,8 @@ test('distill writes int8 and int4 tables with their tokenizer, reporting progre
   t.true(r8.explained > 0.5 && r8.explained <= 1)
   t.is(r8.tableBytes, 30522 * 128 + 30522 * 4)
   t.is(r4.tableBytes, 30522 * 64 + 30522 * 4)
+  t.is(r8.from as unknown as string, 'transformer')
+  t.is(r4.from as unknown as string, 'token-embd', "'auto' takes the stored F16 rows")
 })
 
 for (const [name, file] of [['int8', int8], ['int4', int4]] as const) {

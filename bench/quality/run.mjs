@@ -69,13 +69,14 @@ for (const language of languages) {
 const best = Object.fromEntries(languages.map((l) => [l, Math.max(...rows.map((r) => r.languages[l].ndcg10))]))
 const mib = (b) => (b / 2 ** 20).toFixed(1)
 const pct = (x) => `${(x * 100).toFixed(1)}%`
-const header = ['variant', 'file MiB', 'resident MiB', 'load ms', 'docs/s', ...languages.flatMap((l) => [`${l} MRR`, `${l} nDCG@10`, `${l} R@1`, `${l} R@10`, `${l} vs best`])]
+const header = ['variant', 'file MiB', 'RSS MiB', 'RSS growth MiB', 'load ms', 'docs/s', ...languages.flatMap((l) => [`${l} MRR`, `${l} nDCG@10`, `${l} R@1`, `${l} R@10`, `${l} vs best`])]
 const lines = [`| ${header.join(' | ')} |`, `| ${header.map((_, i) => (i ? '---:' : '---')).join(' | ')} |`]
 for (const r of [...rows, bm25]) {
   const cells = [
     r.name,
     r.fileSize ? mib(r.fileSize) : '—',
     r.rss ? mib(r.rss) : '—',
+    r.rssGrowth ? mib(r.rssGrowth) : '—',
     r.loadMs ? r.loadMs.toFixed(0) : '—',
     r.documentsPerSecond ? r.documentsPerSecond.toFixed(1) : '—',
     ...languages.flatMap((l) => {

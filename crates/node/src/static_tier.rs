@@ -47,7 +47,8 @@ pub struct DistillOptions {
     pub dimensions: Option<u32>,
     /// 8 or 4 bits per value, one scale per row. @default 8
     pub bits: Option<u32>,
-    /// 'transformer' (each token through the model) or 'token-embd' (the input embedding rows). @default 'transformer'
+    /// 'token-embd' (the input embedding rows), 'transformer' (each token through the model), or
+    /// 'auto': token-embd where stored at F32/F16, else transformer. @default 'auto'
     pub from: Option<String>,
     pub threads: Option<u32>,
 }
@@ -58,6 +59,8 @@ pub struct DistillResult {
     pub embedded: u32,
     pub dimensions: u32,
     pub bits: u32,
+    /// Where the rows came from: 'token-embd' or 'transformer'.
+    pub from: String,
     /// Share of the variance the kept PCA components explain.
     pub explained: f64,
     pub table_bytes: f64,
@@ -86,9 +89,10 @@ impl Task for DistillTask {
     fn compute(&mut self) -> Result<DistillReport> {
         catch_panic(|| {
             let from = match self.options.from.as_deref() {
-                None | Some("transformer") => TableFrom::Transformer,
+                None | Some("auto") => TableFrom::Auto,
+                Some("transformer") => TableFrom::Transformer,
                 Some("token-embd") => TableFrom::TokenEmbd,
-                Some(f) => return Err(invalid_argument(&format!("from must be 'transformer' or 'token-embd', got {f:?}"))),
+                Some(f) => return Err(invalid_argument(&format!("from must be 'auto', 'transformer' or 'token-embd', got {f:?}"))),
             };
             let options = EngineDistill {
                 dimensions: self.options.dimensions.map(|d| d as usize),
@@ -111,6 +115,7 @@ impl Task for DistillTask {
             embedded: r.embedded as u32,
             dimensions: r.dimensions as u32,
             bits: r.bits as u32,
+            from: r.from.to_owned(),
             explained: r.explained,
             table_bytes: r.table_bytes as f64,
             file_bytes: r.file_bytes as f64,
