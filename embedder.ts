@@ -1,5 +1,6 @@
 import * as native from './binding'
 import { EmbedError, fromNative, invalidArgument } from './errors'
+import { isModelUri, pull, type PullOptions } from './download'
 
 export type Pooling = 'model' | 'mean' | 'cls' | 'last'
 export type Kind = 'query' | 'document'
@@ -28,6 +29,8 @@ export interface EmbedderOptions {
    * that would pass it rejects with QUEUE_FULL (retry later). @default no limit
    */
   memoryBudget?: number
+  /** For an `hf:OWNER/REPO/FILE.gguf` path: where and how to download it (cache folder, mirror, progress). */
+  pull?: PullOptions
   signal?: AbortSignal
 }
 
@@ -113,7 +116,8 @@ export class Embedder {
       throw invalidArgument(`memoryBudget must be a positive number of bytes, got ${String(budget)}`)
     }
     if (options.signal?.aborted) throw new EmbedError('ABORTED', 'the signal was aborted before the call')
-    const { signal, ...rest } = options
+    const { signal, pull: pullOptions, ...rest } = options
+    if (isModelUri(path)) path = await pull(path, { signal, ...pullOptions })
     try {
       return new Embedder(await native.loadEmbedder(path, rest, signal))
     } catch (err) {

@@ -10,6 +10,8 @@ export type EmbedErrorCode =
   | 'ABORTED'
   | 'DISPOSED'
   | 'IO'
+  /** A model download failed: `kind` is NotFound, Unauthorized, Http, Network, Interrupted, SizeMismatch or ChecksumMismatch. */
+  | 'DOWNLOAD_FAILED'
   /** A bug in gguf-embed (a caught panic); please report it. */
   | 'INTERNAL'
 
@@ -51,6 +53,7 @@ const CODES = new Set<string>([
   'ABORTED',
   'DISPOSED',
   'IO',
+  'DOWNLOAD_FAILED',
   'INTERNAL',
 ])
 

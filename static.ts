@@ -1,10 +1,13 @@
 import * as native from './binding'
 import { EmbedError, fromNative, invalidArgument } from './errors'
 import type { Kind } from './embedder'
+import { isModelUri, pull, type PullOptions } from './download'
 
 export interface StaticEmbedderOptions {
   /** Tokens of one input looked up; the rest is not tokenised. @default 512 */
   maxTokens?: number
+  /** For an `hf:` path: where and how to download it. */
+  pull?: PullOptions
 }
 
 export interface StaticEmbedOptions {
@@ -33,8 +36,9 @@ export class StaticEmbedder {
     if (typeof path !== 'string' || path.length === 0) throw invalidArgument('path must be a non-empty string')
     const m = options.maxTokens
     if (m !== undefined && (!Number.isInteger(m) || m < 1)) throw invalidArgument(`maxTokens must be a positive integer, got ${String(m)}`)
+    if (isModelUri(path)) path = await pull(path, options.pull)
     try {
-      return new StaticEmbedder(await native.loadStaticEmbedder(path, options))
+      return new StaticEmbedder(await native.loadStaticEmbedder(path, { maxTokens: options.maxTokens }))
     } catch (err) {
       throw fromNative(err, path)
     }
