@@ -15,7 +15,12 @@ export { pull, parseModelUri, cachedPath, isModelUri } from './download'
 export type { PullOptions, ModelUri } from './download'
 export type { StaticEmbedderOptions, StaticEmbedOptions, StaticInfo, DistillOptions } from './static'
 export type { DistillResult } from './binding'
-export type { NativeMemory } from './binding'
+export type { NativeMemory, SystemInfo } from './binding'
+
+/** The CPU features the native kernels use, and those this machine offers. */
+export function systemInfo(): native.SystemInfo {
+  return native.systemInfo()
+}
 
 /** Native resources this process holds across every Embedder (and worker thread): models mapped, contexts alive and their bytes. */
 export function nativeMemory(): native.NativeMemory {

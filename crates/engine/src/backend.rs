@@ -19,3 +19,69 @@ pub fn backend() -> Result<&'static LlamaBackend, EngineError> {
     init.as_ref()
         .map_err(|reason| EngineError::Backend(reason.clone()))
 }
+
+/// Which CPU features this build's kernels use (llama.cpp's own report: "AVX2 = 1 | ..."), and
+/// which the machine has, detected at run time.
+#[derive(Debug, Clone)]
+pub struct SystemInfo {
+    /// llama.cpp's system info line, as it prints it.
+    pub llama: String,
+    /// Features the compiled kernels use.
+    pub kernels: Vec<String>,
+    /// Features this CPU offers (x86-64: from CPUID).
+    pub cpu: Vec<String>,
+}
+
+pub fn system_info() -> SystemInfo {
+    // SAFETY: returns a pointer to a static buffer llama.cpp owns; copied at once.
+    let llama = unsafe {
+        let p = llama_cpp_sys_2::llama_print_system_info();
+        if p.is_null() {
+            String::new()
+        } else {
+            std::ffi::CStr::from_ptr(p).to_string_lossy().into_owned()
+        }
+    };
+    let kernels = llama
+        .split('|')
+        .filter_map(|part| {
+            let (name, value) = part.split_once('=')?;
+            let name = name.trim().rsplit(':').next()?.trim();
+            (value.trim() == "1").then(|| name.to_owned())
+        })
+        .collect();
+    SystemInfo {
+        llama,
+        kernels,
+        cpu: cpu_features(),
+    }
+}
+
+fn cpu_features() -> Vec<String> {
+    #[allow(unused_mut)]
+    let mut found: Vec<&str> = Vec::new();
+    #[cfg(target_arch = "x86_64")]
+    {
+        macro_rules! probe {
+            ($($f:tt => $name:expr),* $(,)?) => {
+                $(if std::arch::is_x86_feature_detected!($f) { found.push($name) })*
+            };
+        }
+        probe!(
+            "sse3" => "SSE3", "ssse3" => "SSSE3", "sse4.2" => "SSE4.2", "avx" => "AVX",
+            "avx2" => "AVX2", "fma" => "FMA", "f16c" => "F16C", "bmi2" => "BMI2",
+            "avx512f" => "AVX512", "avx512vbmi" => "AVX512_VBMI", "avx512vnni" => "AVX512_VNNI",
+            "avx512bf16" => "AVX512_BF16", "avxvnni" => "AVX_VNNI",
+        );
+    }
+    #[cfg(target_arch = "aarch64")]
+    {
+        if std::arch::is_aarch64_feature_detected!("neon") {
+            found.push("NEON");
+        }
+        if std::arch::is_aarch64_feature_detected!("dotprod") {
+            found.push("DOTPROD");
+        }
+    }
+    found.into_iter().map(str::to_owned).collect()
+}

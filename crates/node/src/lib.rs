@@ -50,6 +50,22 @@ pub struct NativeMemory {
     pub context_bytes: f64,
 }
 
+/// What the native addon runs on: the CPU features its llama.cpp kernels use, and the ones this
+/// machine offers (a feature the CPU has but the kernels do not use is speed left on the table).
+#[napi(object)]
+pub struct SystemInfo {
+    /// llama.cpp's own system info line.
+    pub llama: String,
+    pub kernels: Vec<String>,
+    pub cpu: Vec<String>,
+}
+
+#[napi]
+pub fn system_info() -> SystemInfo {
+    let i = gguf_embed_engine::backend::system_info();
+    SystemInfo { llama: i.llama, kernels: i.kernels, cpu: i.cpu }
+}
+
 #[napi]
 pub fn native_memory() -> NativeMemory {
     use std::sync::atomic::Ordering;
