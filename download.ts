@@ -90,7 +90,7 @@ async function sha256Of(path: string): Promise<string> {
   return hash.digest('hex')
 }
 
-/** One attempt: appends to `.partial` from its current length; true when the body ended complete. */
+/** One attempt: appends to `.partial` from its current length (or starts it over when the server sends the whole file). */
 async function fetchInto(partial: string, want: Expected, headers: Record<string, string>, options: PullOptions): Promise<void> {
   const have = existsSync(partial) ? statSync(partial).size : 0
   const res = await fetch(want.url, {
@@ -145,10 +145,8 @@ export async function pull(uri: string, options: PullOptions = {}): Promise<stri
       if (want.size === undefined || size >= want.size) break
       if (attempt >= retries) throw failed('Interrupted', `${url}: ${size} of ${want.size} bytes after ${attempt + 1} attempts`)
     } catch (err) {
-      if (err instanceof EmbedError || options.signal?.aborted) {
-        if (options.signal?.aborted) throw new EmbedError('ABORTED', 'the download was aborted (the partial file is kept to resume)')
-        throw err
-      }
+      if (options.signal?.aborted) throw new EmbedError('ABORTED', 'the download was aborted (the partial file is kept to resume)')
+      if (err instanceof EmbedError) throw err
       if (attempt >= retries) throw failed('Interrupted', `${url}: ${(err as Error).message} after ${attempt + 1} attempts`, err)
     }
   }

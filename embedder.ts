@@ -55,13 +55,20 @@ const CHUNK = 256
 /** Chunks of one embedBatch call queued at once. */
 const WINDOW = 4
 
-function positiveInt(name: string, v: unknown): void {
+export function positiveInt(name: string, v: unknown): void {
   if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 2 ** 31 - 1)) {
     throw invalidArgument(`${name} must be a positive integer, got ${String(v)}`)
   }
 }
 
-function checkEmbedOptions(o: EmbedOptions): void {
+export function checkTexts(texts: unknown): void {
+  if (!Array.isArray(texts)) throw invalidArgument(`texts must be an array of strings, got ${typeof texts}`)
+  texts.forEach((t, i) => {
+    if (typeof t !== 'string') throw invalidArgument(`texts[${i}] must be a string, got ${typeof t}`)
+  })
+}
+
+export function checkEmbedOptions(o: EmbedOptions): void {
   if (o === null || typeof o !== 'object') throw invalidArgument('options must be an object')
   if (o.kind !== undefined && o.kind !== 'query' && o.kind !== 'document') {
     throw invalidArgument(`kind must be 'query' or 'document', got ${String(o.kind)}`)
@@ -154,10 +161,7 @@ export class Embedder {
 
   async embedBatch(texts: string[], options: EmbedBatchOptions = {}): Promise<Float32Array[]> {
     this.#check()
-    if (!Array.isArray(texts)) throw invalidArgument(`texts must be an array of strings, got ${typeof texts}`)
-    texts.forEach((t, i) => {
-      if (typeof t !== 'string') throw invalidArgument(`texts[${i}] must be a string, got ${typeof t}`)
-    })
+    checkTexts(texts)
     checkEmbedOptions(options)
     const { signal, onProgress, ...rest } = options
     const out: Float32Array[] = new Array(texts.length)

@@ -1,6 +1,6 @@
 import * as native from './binding'
 import { EmbedError, fromNative, invalidArgument } from './errors'
-import type { Kind } from './embedder'
+import { checkEmbedOptions, checkTexts, positiveInt, type Kind } from './embedder'
 import { isModelUri, pull, type PullOptions } from './download'
 
 export interface StaticEmbedderOptions {
@@ -34,8 +34,7 @@ export class StaticEmbedder {
 
   static async load(path: string, options: StaticEmbedderOptions = {}): Promise<StaticEmbedder> {
     if (typeof path !== 'string' || path.length === 0) throw invalidArgument('path must be a non-empty string')
-    const m = options.maxTokens
-    if (m !== undefined && (!Number.isInteger(m) || m < 1)) throw invalidArgument(`maxTokens must be a positive integer, got ${String(m)}`)
+    positiveInt('maxTokens', options.maxTokens)
     if (isModelUri(path)) path = await pull(path, options.pull)
     try {
       return new StaticEmbedder(await native.loadStaticEmbedder(path, { maxTokens: options.maxTokens }))
@@ -54,12 +53,7 @@ export class StaticEmbedder {
 
   #check(options: StaticEmbedOptions): void {
     if (this.#disposed) throw new EmbedError('DISPOSED', 'the embedder has been disposed')
-    if (options === null || typeof options !== 'object') throw invalidArgument('options must be an object')
-    if (options.kind !== undefined && options.kind !== 'query' && options.kind !== 'document') {
-      throw invalidArgument(`kind must be 'query' or 'document', got ${String(options.kind)}`)
-    }
-    const d = options.dimensions
-    if (d !== undefined && (!Number.isInteger(d) || d < 1)) throw invalidArgument(`dimensions must be a positive integer, got ${String(d)}`)
+    checkEmbedOptions(options)
   }
 
   async embed(text: string, options: StaticEmbedOptions = {}): Promise<Float32Array> {
@@ -70,10 +64,7 @@ export class StaticEmbedder {
 
   async embedBatch(texts: string[], options: StaticEmbedOptions = {}): Promise<Float32Array[]> {
     this.#check(options)
-    if (!Array.isArray(texts)) throw invalidArgument(`texts must be an array of strings, got ${typeof texts}`)
-    texts.forEach((t, i) => {
-      if (typeof t !== 'string') throw invalidArgument(`texts[${i}] must be a string, got ${typeof t}`)
-    })
+    checkTexts(texts)
     const { kind, dimensions } = options
     try {
       return await this.#native.embedBatch(texts, { kind, dimensions })

@@ -12,6 +12,7 @@ use llama_cpp_2::token::LlamaToken;
 use crate::embedder::{EmbedRequest, Embedder, EmbedderOptions};
 use crate::pca::Pca;
 use crate::profile::{choose, ModelFacts};
+use crate::tokens::specials_around;
 use crate::EngineError;
 
 /// Metadata keys of a static table (`gguf-embed.static.*`).
@@ -182,9 +183,7 @@ fn through_transformer(
         },
     )?;
     let with = e.tokenize("a");
-    let plain = e.tokenize_plain("a");
-    let lead = with.iter().position(|t| plain.first() == Some(t)).unwrap_or(0);
-    let tail = with.len().saturating_sub(lead + plain.len());
+    let (lead, tail) = specials_around(&with, &e.tokenize_plain("a"));
     let (before, after) = (with[..lead].to_vec(), with[with.len() - tail..].to_vec());
     let ids: Vec<usize> = (0..keep.len()).filter(|&i| keep[i]).collect();
     let mut rows = vec![Vec::new(); keep.len()];

@@ -86,8 +86,6 @@ pub struct Stats {
     pub rejected: AtomicU64,
     /// Taken by the inference thread and not yet answered.
     pub in_flight: AtomicU64,
-    /// Bytes llama.cpp allocated for the context (compute, output, KV cache).
-    pub context_bytes: AtomicU64,
 }
 
 /// Per-request choices.
@@ -190,7 +188,7 @@ impl Embedder {
                 info.context_size,
                 &shape,
             )?;
-            info.batch_tokens = fitted.batch_tokens;
+            info.batch_tokens = fitted;
         }
         let shared = Arc::new(Shared {
             model: loaded.llama,

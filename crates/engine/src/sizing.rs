@@ -25,12 +25,6 @@ pub struct Shape {
     pub prefix_len: usize,
 }
 
-/// The chosen batch size.
-#[derive(Debug, Clone, Copy)]
-pub struct Fit {
-    pub batch_tokens: usize,
-}
-
 /// Room one full-length input needs while queued: the least a budget must leave beside the context.
 pub fn min_input_room(context_size: usize, shape: &Shape) -> u64 {
     // a full input of ~4 bytes per token, twice (a request and the round working on it)
@@ -67,7 +61,7 @@ pub fn fit(
     fixed_batch: bool,
     context_size: usize,
     shape: &Shape,
-) -> Result<Fit, EngineError> {
+) -> Result<usize, EngineError> {
     let probe = Probe {
         model: load_probe(path)?,
     };
@@ -88,13 +82,13 @@ pub fn fit(
     for &n in &candidates {
         let fixed = probe.fixed(shape, n)?;
         if fixed + comfortable <= budget {
-            return Ok(Fit { batch_tokens: n });
+            return Ok(n);
         }
         smallest = Some((n, fixed));
     }
     if let Some((n, fixed)) = smallest {
         if fixed + min_room <= budget {
-            return Ok(Fit { batch_tokens: n });
+            return Ok(n);
         }
     }
     let (n, fixed) = smallest.unwrap_or((wanted, 0));

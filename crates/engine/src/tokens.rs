@@ -92,16 +92,22 @@ fn cut_point(text: &str, at: usize) -> usize {
 /// `limit` tokens of an over-long input: the special tokens the model adds around the text
 /// ([CLS] ... [SEP], BOS ... EOS) are kept, the text between them is cut at its end.
 fn cut(tokens: &[LlamaToken], plain: &[LlamaToken], limit: usize) -> Vec<LlamaToken> {
-    let lead = (0..=tokens.len().saturating_sub(plain.len()))
-        .find(|&k| tokens[k..].starts_with(&plain[..plain.len().min(8)]))
-        .unwrap_or(0);
-    let tail = tokens.len().saturating_sub(lead + plain.len());
+    let (lead, tail) = specials_around(tokens, plain);
     let keep = limit.saturating_sub(lead + tail);
     let mut out = Vec::with_capacity(limit);
     out.extend_from_slice(&tokens[..lead]);
     out.extend_from_slice(&plain[..keep.min(plain.len())]);
     out.extend_from_slice(&tokens[tokens.len() - tail..]);
     out
+}
+
+/// How many special tokens the model adds before and after a text: `tokens` is the text tokenised
+/// with them, `plain` without.
+pub fn specials_around(tokens: &[LlamaToken], plain: &[LlamaToken]) -> (usize, usize) {
+    let lead = (0..=tokens.len().saturating_sub(plain.len()))
+        .find(|&k| tokens[k..].starts_with(&plain[..plain.len().min(8)]))
+        .unwrap_or(0);
+    (lead, tokens.len().saturating_sub(lead + plain.len()))
 }
 
 /// Native bytes one queued input may hold until it is answered: its text, its token ids (at most

@@ -78,7 +78,6 @@ pub(crate) fn worker_main(shared: Arc<Shared>, ready: mpsc::Sender<Result<(), En
         info.batch_tokens,
     );
     shared.budget.set_fixed(fixed);
-    shared.stats.context_bytes.store(fixed, Ordering::Relaxed);
     if let Some(limit) = shared.budget.limit() {
         // The probe predicted what fits; this is llama.cpp's word on what it actually allocated.
         if fixed > limit {

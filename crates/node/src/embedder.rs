@@ -134,7 +134,7 @@ impl NativeEmbedder {
             memory_budget: self.inner.memory().limit().map(|b| b as f64),
             memory_used: self.inner.memory().used() as f64,
             memory_peak: self.inner.memory().peak() as f64,
-            context_bytes: n(&s.context_bytes),
+            context_bytes: self.inner.memory().fixed() as f64,
         }
     }
 

@@ -6,13 +6,14 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::Arc;
 
 use gguf_embed_engine::distill::{distill as run_distill, DistillOptions as EngineDistill, DistillReport, TableFrom};
-use gguf_embed_engine::embedder::Kind;
+use gguf_embed_engine::embedder::{EmbedRequest, Kind};
 use gguf_embed_engine::static_embedder::StaticEmbedder;
 use gguf_embed_engine::EngineError;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
 use crate::error::{catch_panic, invalid_argument, to_napi};
+use crate::options::EmbedOptions;
 
 /// Tokens embedded so far by a running `distill`, for a progress bar.
 #[napi]
@@ -149,13 +150,6 @@ pub struct StaticOptions {
     pub max_tokens: Option<u32>,
 }
 
-#[napi(object)]
-#[derive(Default, Clone)]
-pub struct StaticEmbedOptions {
-    pub kind: Option<String>,
-    pub dimensions: Option<u32>,
-}
-
 pub struct StaticShared {
     embedder: StaticEmbedder,
     disposed: AtomicBool,
@@ -231,14 +225,10 @@ impl NativeStaticEmbedder {
     }
 
     #[napi(ts_return_type = "Promise<Float32Array[]>")]
-    pub fn embed_batch(&self, texts: Vec<String>, options: Option<StaticEmbedOptions>) -> Result<AsyncTask<StaticEmbedTask>> {
-        let o = options.unwrap_or_default();
-        let kind = match o.kind.as_deref() {
-            None | Some("document") => Some(Kind::Document),
-            Some("query") => Some(Kind::Query),
-            Some(k) => return Err(invalid_argument(&format!("kind must be 'query' or 'document', got {k:?}"))),
-        };
-        Ok(AsyncTask::new(StaticEmbedTask { inner: self.inner.clone(), texts, kind, dimensions: o.dimensions.map(|d| d as usize) }))
+    pub fn embed_batch(&self, texts: Vec<String>, options: Option<EmbedOptions>) -> Result<AsyncTask<StaticEmbedTask>> {
+        // The same per-call options as Embedder's (firstIndex has no use here).
+        let request = EmbedRequest::try_from(&options.unwrap_or_default())?;
+        Ok(AsyncTask::new(StaticEmbedTask { inner: self.inner.clone(), texts, kind: request.kind, dimensions: request.dimensions }))
     }
 
     #[napi]
