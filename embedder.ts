@@ -47,6 +47,16 @@ export interface EmbedBatchOptions extends EmbedOptions {
   onProgress?: (progress: { done: number; total: number }) => void
 }
 
+/** What `embedWithUsage` returns: a vector per input, and the tokens each was embedded from. */
+export interface EmbedWithUsageResult {
+  vectors: Float32Array[]
+  /** Tokens per input as the model saw them: prefix and special tokens included, after truncation. */
+  tokens: number[]
+}
+
+/** A text, or token ids as `tokenize()` returns them (embedded as given: no prefix, no special tokens added). */
+export type EmbedInput = string | Int32Array | number[]
+
 export type EmbedderInfo = native.EmbedderInfo
 export type EmbedderStats = native.EmbedderStats
 
@@ -65,6 +75,23 @@ export function checkTexts(texts: unknown): void {
   if (!Array.isArray(texts)) throw invalidArgument(`texts must be an array of strings, got ${typeof texts}`)
   texts.forEach((t, i) => {
     if (typeof t !== 'string') throw invalidArgument(`texts[${i}] must be a string, got ${typeof t}`)
+  })
+}
+
+/** Checks texts and token arrays; token arrays come back as Int32Array (ids in the vocabulary are checked natively). */
+function checkInputs(inputs: unknown): EmbedInput[] {
+  if (!Array.isArray(inputs)) throw invalidArgument(`inputs must be an array, got ${typeof inputs}`)
+  return inputs.map((input, i) => {
+    if (typeof input === 'string' || input instanceof Int32Array) return input
+    if (!Array.isArray(input)) throw invalidArgument(`inputs[${i}] must be a string or an array of token ids, got ${typeof input}`)
+    const ids = new Int32Array(input.length)
+    input.forEach((id, j) => {
+      if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id > 2 ** 31 - 1) {
+        throw invalidArgument(`inputs[${i}][${j}] must be a token id (a non-negative integer), got ${String(id)}`)
+      }
+      ids[j] = id
+    })
+    return ids
   })
 }
 
@@ -102,6 +129,20 @@ function cancellable<T>(signal: AbortSignal | undefined, run: (token: native.Can
       })
       .finally(() => signal?.removeEventListener('abort', onAbort))
   })
+}
+
+/** [start, end) ranges of at most CHUNK inputs, each all texts or all token arrays (one native call each). */
+function chunksOf(inputs: EmbedInput[]): Array<[number, number]> {
+  const chunks: Array<[number, number]> = []
+  let start = 0
+  while (start < inputs.length) {
+    const text = typeof inputs[start] === 'string'
+    let end = start + 1
+    while (end < inputs.length && end - start < CHUNK && (typeof inputs[end] === 'string') === text) end++
+    chunks.push([start, end])
+    start = end
+  }
+  return chunks
 }
 
 /** Turns GGUF models into embeddings with llama.cpp. Weights stay in the mapped file, vectors in native memory. */
@@ -155,50 +196,72 @@ export class Embedder {
     if (typeof text !== 'string') throw invalidArgument(`text must be a string, got ${typeof text}`)
     checkEmbedOptions(options)
     const { signal, ...rest } = options
-    const [vector] = await cancellable(signal, (token) => this.#native.embedBatch([text], rest, token))
-    return vector
+    const { vectors } = await cancellable(signal, (token) => this.#native.embedBatch([text], rest, token))
+    return vectors[0]
   }
 
   async embedBatch(texts: string[], options: EmbedBatchOptions = {}): Promise<Float32Array[]> {
     this.#check()
     checkTexts(texts)
     checkEmbedOptions(options)
+    return (await this.#run(texts, options)).vectors
+  }
+
+  /**
+   * `embedBatch` that also takes token arrays and says how many tokens each input was embedded
+   * from (what an API bills as usage). Texts get the kind's prefix and the special tokens; token
+   * arrays are embedded as given, so pass ids as `tokenize()` returns them.
+   */
+  async embedWithUsage(inputs: EmbedInput[], options: EmbedBatchOptions = {}): Promise<EmbedWithUsageResult> {
+    this.#check()
+    const checked = checkInputs(inputs)
+    checkEmbedOptions(options)
+    return this.#run(checked, options)
+  }
+
+  async #run(inputs: EmbedInput[], options: EmbedBatchOptions): Promise<EmbedWithUsageResult> {
     const { signal, onProgress, ...rest } = options
-    const out: Float32Array[] = new Array(texts.length)
+    const vectors: Float32Array[] = new Array(inputs.length)
+    const tokens: number[] = new Array(inputs.length)
     let done = 0
-    await cancellable(signal, async (token) => {
+    await cancellable(signal, async (cancel) => {
       // A window of chunks is queued at a time: enough for the engine to pack full batches (and
       // with other callers' requests), little enough that a huge batch neither floods the queue nor
       // holds the memory budget. A chunk refused with QUEUE_FULL while others of this call are in
       // flight is sent again when one of them finishes.
-      const starts: number[] = []
-      for (let start = 0; start < texts.length; start += CHUNK) starts.push(start)
+      const chunks = chunksOf(inputs)
       const inFlight = new Set<Promise<void>>()
-      const send = (start: number) => {
-        const chunk = texts.slice(start, start + CHUNK)
-        const call: Promise<void> = this.#native
-          .embedBatch(chunk, { ...rest, firstIndex: start }, token)
+      const send = ([start, end]: [number, number]) => {
+        const options = { ...rest, firstIndex: start }
+        const call: Promise<void> = (
+          typeof inputs[start] === 'string'
+            ? this.#native.embedBatch(inputs.slice(start, end) as string[], options, cancel)
+            : this.#native.embedTokens(inputs.slice(start, end) as Int32Array[], options, cancel)
+        )
           .then(
-            (vectors) => {
-              for (let i = 0; i < vectors.length; i++) out[start + i] = vectors[i]
-              done += vectors.length
-              onProgress?.({ done, total: texts.length })
+            (result) => {
+              for (let i = 0; i < result.vectors.length; i++) {
+                vectors[start + i] = result.vectors[i]
+                tokens[start + i] = result.tokens[i]
+              }
+              done += result.vectors.length
+              onProgress?.({ done, total: inputs.length })
             },
             (err) => {
               const e = fromNative(err)
-              if (e.code === 'QUEUE_FULL' && inFlight.size > 1) starts.unshift(start)
+              if (e.code === 'QUEUE_FULL' && inFlight.size > 1) chunks.unshift([start, end])
               else throw e
             },
           )
           .finally(() => inFlight.delete(call))
         inFlight.add(call)
       }
-      while (starts.length > 0 || inFlight.size > 0) {
-        while (starts.length > 0 && inFlight.size < WINDOW) send(starts.shift()!)
+      while (chunks.length > 0 || inFlight.size > 0) {
+        while (chunks.length > 0 && inFlight.size < WINDOW) send(chunks.shift()!)
         await Promise.race(inFlight)
       }
     })
-    return out
+    return { vectors, tokens }
   }
 
   /** Tokens the model sees for this text, special tokens included (no prefix). */

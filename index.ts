@@ -26,7 +26,7 @@ export function systemInfo(): native.SystemInfo {
 export function nativeMemory(): native.NativeMemory {
   return native.nativeMemory()
 }
-export type { EmbedderOptions, EmbedOptions, EmbedBatchOptions, EmbedderInfo, EmbedderStats, Pooling, Kind } from './embedder'
+export type { EmbedderOptions, EmbedOptions, EmbedBatchOptions, EmbedderInfo, EmbedderStats, Pooling, Kind, EmbedInput, EmbedWithUsageResult } from './embedder'
 
 export interface InspectOptions {
   /** Also list every tensor (name, type, shape, bytes, offset). @default false */

@@ -97,12 +97,21 @@ pub struct EmbedRequest {
     pub first_index: usize,
 }
 
+/// What a request gets back, in input order.
+#[derive(Debug, Default)]
+pub struct Embedded {
+    pub vectors: Vec<Vec<f32>>,
+    /// Tokens each input was embedded from (prefix and special tokens included, after truncation):
+    /// what an API reports as usage.
+    pub tokens: Vec<usize>,
+}
+
 /// Called once, from the inference thread, with the request's vectors in input order.
-pub type Completion = Box<dyn FnOnce(Result<Vec<Vec<f32>>, EngineError>) + Send>;
+pub type Completion = Box<dyn FnOnce(Result<Embedded, EngineError>) + Send>;
 
 pub(crate) struct Request {
     pub texts: Vec<String>,
-    /// Pre-tokenised inputs (distillation); a request has texts or tokens, not both.
+    /// Pre-tokenised inputs, already checked and cut; a request has texts or tokens, not both.
     pub tokens: Vec<Vec<LlamaToken>>,
     pub first_index: usize,
     pub kind: Option<Kind>,
@@ -283,21 +292,69 @@ impl Embedder {
         self.enqueue(texts, Vec::new(), need, request, cancel, done);
     }
 
-    /// Embeds token sequences as they are (no prefix, no special tokens added; cut at the context
-    /// size), waiting for the answer: how distillation embeds each vocabulary token on its own.
+    /// Queues token sequences to embed as they are: no prefix, no special tokens added (ids as
+    /// `tokenize` returns them). Each id is checked against the vocabulary here, before llama.cpp
+    /// sees it; an over-long sequence follows the truncation rule. Answers like `submit`.
+    pub fn submit_tokens(
+        &self,
+        sequences: Vec<Vec<LlamaToken>>,
+        request: &EmbedRequest,
+        cancel: Option<Arc<AtomicBool>>,
+        done: Completion,
+    ) {
+        let sequences = match self.check_tokens(sequences, request.first_index) {
+            Ok(s) => s,
+            Err(e) => return done(Err(e)),
+        };
+        let dims = self.shared.info.dimensions as u64;
+        let need = sequences.iter().map(|s| 4 * s.len() as u64 + 4 * dims + 64).sum();
+        self.enqueue(Vec::new(), sequences, need, request, cancel, done);
+    }
+
+    fn check_tokens(
+        &self,
+        mut sequences: Vec<Vec<LlamaToken>>,
+        first_index: usize,
+    ) -> Result<Vec<Vec<LlamaToken>>, EngineError> {
+        let n_vocab = self.shared.model.n_vocab();
+        let limit = self.shared.info.context_size;
+        for (i, s) in sequences.iter_mut().enumerate() {
+            let index = first_index + i;
+            if s.is_empty() {
+                return Err(EngineError::InvalidArgument(format!(
+                    "input {index} is an empty token sequence"
+                )));
+            }
+            if let Some((at, t)) = s.iter().enumerate().find(|(_, t)| t.0 < 0 || t.0 >= n_vocab) {
+                return Err(EngineError::InvalidArgument(format!(
+                    "input {index}: token id {} at position {at} is outside the vocabulary (0..{n_vocab})",
+                    t.0
+                )));
+            }
+            if s.len() > limit {
+                if self.shared.info.truncate == Truncate::Error {
+                    return Err(EngineError::InputTooLong {
+                        index,
+                        tokens: s.len(),
+                        at_least: false,
+                        limit,
+                    });
+                }
+                s.truncate(limit);
+            }
+        }
+        Ok(sequences)
+    }
+
+    /// `submit_tokens`, waiting for the answer: how distillation embeds each vocabulary token.
     pub fn embed_tokens(
         &self,
         sequences: Vec<Vec<LlamaToken>>,
         request: &EmbedRequest,
     ) -> Result<Vec<Vec<f32>>, EngineError> {
-        if let Some(i) = sequences.iter().position(Vec::is_empty) {
-            return Err(EngineError::InvalidArgument(format!("token sequence {i} is empty")));
-        }
-        let dims = self.shared.info.dimensions as u64;
-        let need = sequences.iter().map(|s| 4 * s.len() as u64 + 4 * dims + 64).sum();
         let (tx, rx) = mpsc::channel();
-        self.enqueue(Vec::new(), sequences, need, request, None, Box::new(move |r| drop(tx.send(r))));
-        rx.recv().map_err(|_| EngineError::Disposed)?
+        self.submit_tokens(sequences, request, None, Box::new(move |r| drop(tx.send(r))));
+        Ok(rx.recv().map_err(|_| EngineError::Disposed)??.vectors)
     }
 
     fn enqueue(
@@ -326,7 +383,7 @@ impl Embedder {
         };
         self.shared.stats.requests.fetch_add(1, Ordering::Relaxed);
         if texts.is_empty() && tokens.is_empty() {
-            return done(Ok(Vec::new()));
+            return done(Ok(Embedded::default()));
         }
         // What the request may hold until it is answered, reserved against the budget now and
         // given back just before its completion runs (the vectors are the caller's from then on).
@@ -380,7 +437,7 @@ impl Embedder {
             cancel,
             Box::new(move |r| drop(tx.send(r))),
         );
-        rx.recv().map_err(|_| EngineError::Disposed)?
+        Ok(rx.recv().map_err(|_| EngineError::Disposed)??.vectors)
     }
 
     /// Refuses new work, rejects what is still queued with DISPOSED, lets the batch in flight

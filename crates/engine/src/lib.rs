@@ -24,6 +24,8 @@ pub mod tokens;
 mod worker;
 
 pub use error::EngineError;
+/// Token ids as the tokenizer gives them and the engine takes them.
+pub use llama_cpp_2::token::LlamaToken;
 pub use gguf_embed_format as format;
 pub use inspect::{
     inspect, inspect_gguf, MetaEntry, MetaScalar, ModelInfo, TensorSummary, TypeBytes,

@@ -11,7 +11,7 @@ use llama_cpp_2::llama_batch::LlamaBatch;
 use llama_cpp_2::token::LlamaToken;
 
 use crate::context::{create, params, working_bytes, MAX_SEQS};
-use crate::embedder::{EmbedderInfo, Request, Shared, PACK_TOKENS};
+use crate::embedder::{Embedded, EmbedderInfo, Request, Shared, PACK_TOKENS};
 use crate::memory::LIVE;
 use crate::plan::pack;
 use crate::EngineError;
@@ -113,7 +113,7 @@ pub(crate) fn worker_main(shared: Arc<Shared>, ready: mpsc::Sender<Result<(), En
 }
 
 /// Answers a request taken from the queue: no longer in flight once its caller can see the answer.
-fn respond(shared: &Shared, r: Request, result: Result<Vec<Vec<f32>>, EngineError>) {
+fn respond(shared: &Shared, r: Request, result: Result<Embedded, EngineError>) {
     shared.stats.in_flight.fetch_sub(1, Ordering::Relaxed);
     (r.done)(result);
 }
@@ -165,17 +165,23 @@ fn run_round(
             }
         }
     }
-    let mut out: Vec<Vec<Vec<f32>>> = live
+    let mut out: Vec<Embedded> = live
         .iter()
-        .map(|r| vec![Vec::new(); r.len()])
+        .map(|r| Embedded {
+            vectors: vec![Vec::new(); r.len()],
+            tokens: vec![0; r.len()],
+        })
         .collect();
+    for (&(ri, i), tokens) in owners.iter().zip(&inputs) {
+        out[ri].tokens[i] = tokens.len();
+    }
     // Inputs of each request not yet embedded: a request is answered as soon as its last input's
     // batch is done, not at the end of the round (its caller waits less, and the JS thread gets
     // the round's answers spread out rather than in one burst).
     let mut remaining: Vec<usize> = vec![0; live.len()];
     owners.iter().for_each(|&(ri, _)| remaining[ri] += 1);
     let mut pending: Vec<Option<Request>> = live.into_iter().map(Some).collect();
-    let answer = |slot: &mut Option<Request>, vectors: Vec<Vec<f32>>, error: Option<EngineError>| {
+    let answer = |slot: &mut Option<Request>, embedded: Embedded, error: Option<EngineError>| {
         let Some(r) = slot.take() else { return };
         let result = if let Some(e) = error {
             Err(e)
@@ -183,13 +189,13 @@ fn run_round(
             shared.stats.aborted.fetch_add(1, Ordering::Relaxed);
             Err(EngineError::Aborted)
         } else {
-            Ok(vectors)
+            Ok(embedded)
         };
         respond(shared, r, result);
     };
     for (ri, fail) in failed.into_iter().enumerate() {
         if let Some(e) = fail {
-            answer(&mut pending[ri], Vec::new(), Some(e));
+            answer(&mut pending[ri], Embedded::default(), Some(e));
         }
     }
     let lengths: Vec<usize> = inputs.iter().map(Vec::len).collect();
@@ -204,7 +210,7 @@ fn run_round(
             let ran = run_batch(ctx, batch, info, &inputs, &group, &lengths, |s, pooled| {
                 let (ri, i) = owners[s];
                 if let Some(r) = &pending[ri] {
-                    out[ri][i] = finish(pooled, r.dimensions, info.normalize);
+                    out[ri].vectors[i] = finish(pooled, r.dimensions, info.normalize);
                 }
             });
             if let Err(e) = ran {

@@ -118,7 +118,7 @@ fn memory_budget_model_sharing_and_huge_inputs() {
     let mut busy = 0;
     for _ in 0..8 {
         let tx = tx.clone();
-        small.submit(piece.clone(), &EmbedRequest::default(), None, Box::new(move |r| tx.send(r.map(|v| v.len())).unwrap()));
+        small.submit(piece.clone(), &EmbedRequest::default(), None, Box::new(move |r| tx.send(r.map(|v| v.vectors.len())).unwrap()));
     }
     drop(tx);
     let mut answered = 0;

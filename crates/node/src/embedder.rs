@@ -3,8 +3,9 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use gguf_embed_engine::embedder::{Completion, EmbedRequest, Embedder, Truncate};
-use napi::bindgen_prelude::{AsyncTask, Float32Array, Object};
+use gguf_embed_engine::embedder::{Completion, EmbedRequest, Embedded, Embedder, Truncate};
+use gguf_embed_engine::LlamaToken;
+use napi::bindgen_prelude::{AsyncTask, Float32Array, Int32Array, Object};
 use napi::{Env, Result};
 use napi_derive::napi;
 
@@ -12,7 +13,15 @@ use crate::error::to_napi;
 use crate::options::EmbedOptions;
 use crate::tasks::embed::{CountTask, DisposeTask, TokenizeTask};
 
-type Resolver = Box<dyn FnOnce(Env) -> Result<Vec<Float32Array>> + Send>;
+type Resolver = Box<dyn FnOnce(Env) -> Result<EmbedResult> + Send>;
+
+/// One request's answer: a vector per input, and the tokens each was embedded from.
+#[napi(object, object_from_js = false)]
+pub struct EmbedResult {
+    pub vectors: Vec<Float32Array>,
+    /// Tokens per input, prefix and special tokens included, after truncation.
+    pub tokens: Vec<u32>,
+}
 
 /// Set from an AbortSignal by the facade; checked by the engine between batches.
 #[napi]
@@ -140,7 +149,7 @@ impl NativeEmbedder {
 
     /// Queues the texts and returns at once; the promise settles from the inference thread, which
     /// packs concurrent calls into shared batches. No libuv thread waits on it.
-    #[napi(ts_return_type = "Promise<Float32Array[]>")]
+    #[napi(ts_return_type = "Promise<EmbedResult>")]
     pub fn embed_batch<'env>(
         &self,
         env: &'env Env,
@@ -149,17 +158,30 @@ impl NativeEmbedder {
         cancel: Option<&CancelToken>,
     ) -> Result<Object<'env>> {
         let request = EmbedRequest::try_from(&options.unwrap_or_default())?;
-        let (deferred, promise) = env.create_deferred::<Vec<Float32Array>, Resolver>()?;
-        let done: Completion = Box::new(move |result| match result {
-            // Each vector becomes an external ArrayBuffer over its own Rust allocation: no copy,
-            // freed by V8's finalizer.
-            Ok(vectors) => deferred.resolve(Box::new(move |_env| {
-                Ok(vectors.into_iter().map(Float32Array::new).collect())
-            })),
-            Err(e) => deferred.reject(to_napi(e)),
-        });
+        let (done, promise) = completion(env)?;
         self.inner
             .submit(texts, &request, cancel.map(|c| c.flag.clone()), done);
+        Ok(promise)
+    }
+
+    /// Queues token sequences (ids as `tokenize` returns them) to embed as they are: no prefix,
+    /// no special tokens added. Ids outside the vocabulary are refused before llama.cpp sees them.
+    #[napi(ts_return_type = "Promise<EmbedResult>")]
+    pub fn embed_tokens<'env>(
+        &self,
+        env: &'env Env,
+        sequences: Vec<Int32Array>,
+        options: Option<EmbedOptions>,
+        cancel: Option<&CancelToken>,
+    ) -> Result<Object<'env>> {
+        let request = EmbedRequest::try_from(&options.unwrap_or_default())?;
+        let sequences = sequences
+            .iter()
+            .map(|s| s.iter().map(|&id| LlamaToken(id)).collect())
+            .collect();
+        let (done, promise) = completion(env)?;
+        self.inner
+            .submit_tokens(sequences, &request, cancel.map(|c| c.flag.clone()), done);
         Ok(promise)
     }
 
@@ -177,4 +199,21 @@ impl NativeEmbedder {
     pub fn dispose(&self) -> AsyncTask<DisposeTask> {
         AsyncTask::new(DisposeTask::new(self.inner.clone()))
     }
+}
+
+/// A promise and the engine completion that settles it.
+fn completion(env: &Env) -> Result<(Completion, Object<'_>)> {
+    let (deferred, promise) = env.create_deferred::<EmbedResult, Resolver>()?;
+    let done: Completion = Box::new(move |result: std::result::Result<Embedded, _>| match result {
+        // Each vector becomes an external ArrayBuffer over its own Rust allocation: no copy,
+        // freed by V8's finalizer.
+        Ok(embedded) => deferred.resolve(Box::new(move |_env| {
+            Ok(EmbedResult {
+                vectors: embedded.vectors.into_iter().map(Float32Array::new).collect(),
+                tokens: embedded.tokens.into_iter().map(|t| t as u32).collect(),
+            })
+        })),
+        Err(e) => deferred.reject(to_napi(e)),
+    });
+    Ok((done, promise))
 }
