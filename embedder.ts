@@ -1,4 +1,4 @@
-import * as native from './binding'
+import * as native from './native'
 import { EmbedError, fromNative, invalidArgument } from './errors'
 import { isModelUri, pull, type PullOptions } from './download'
 

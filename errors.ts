@@ -12,6 +12,8 @@ export type EmbedErrorCode =
   | 'IO'
   /** A model download failed: `kind` is NotFound, Unauthorized, Http, Network, Interrupted, SizeMismatch or ChecksumMismatch. */
   | 'DOWNLOAD_FAILED'
+  /** No prebuilt addon loads on this platform (the message names the platform and the package it needs). */
+  | 'NATIVE_UNAVAILABLE'
   /** A bug in gguf-embed (a caught panic); please report it. */
   | 'INTERNAL'
 

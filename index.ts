@@ -3,19 +3,19 @@
  * This file is a thin typed facade over the native binding: argument checks, defaults,
  * AbortSignal wiring and error conversion. No work happens on the JS thread.
  */
-import * as native from './binding'
+import * as native from './native'
 import { EmbedError, fromNative, invalidArgument } from './errors'
 
 export { EmbedError } from './errors'
 export type { EmbedErrorCode, EmbedErrorDetails } from './errors'
-export type { ModelInfo, MetadataEntry, TensorSummary, TypeBytes, ReaderLimits, ConvertResult } from './binding'
+export type { ModelInfo, MetadataEntry, TensorSummary, TypeBytes, ReaderLimits, ConvertResult } from './native'
 export { Embedder } from './embedder'
 export { StaticEmbedder, distill } from './static'
 export { pull, parseModelUri, cachedPath, isModelUri } from './download'
 export type { PullOptions, ModelUri } from './download'
 export type { StaticEmbedderOptions, StaticEmbedOptions, StaticInfo, DistillOptions } from './static'
-export type { DistillResult } from './binding'
-export type { NativeMemory, SystemInfo } from './binding'
+export type { DistillResult } from './native'
+export type { NativeMemory, SystemInfo } from './native'
 
 /** The CPU features the native kernels use, and those this machine offers. */
 export function systemInfo(): native.SystemInfo {
