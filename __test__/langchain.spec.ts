@@ -1,9 +1,10 @@
 import test from 'ava'
+import { spawnSync } from 'node:child_process'
 import { Embeddings } from '@langchain/core/embeddings'
 
 import { Embedder } from 'gguf-embed'
 import { GgufEmbeddings } from 'gguf-embed/langchain'
-import { cosine, modelFile } from './helpers'
+import { cosine, modelFile, root } from './helpers'
 
 // The adapter against the real @langchain/core package and the real model.
 test('GgufEmbeddings is a LangChain Embeddings: documents and queries as number arrays, equal to the library', async (t) => {
@@ -29,5 +30,28 @@ test('GgufEmbeddings loads a model by path and refuses to be built from nothing'
   const lc = new GgufEmbeddings({ model: modelFile('q4_0') })
   t.is((await lc.embedDocuments(['a', 'b'])).length, 2)
   await lc.dispose()
-  t.throws(() => new GgufEmbeddings({}), { message: /needs an embedder or a model/ })
+  t.throws(() => new GgufEmbeddings({}), { code: 'INVALID_ARGUMENT' })
+  // A shared Embedder is its owner's: the adapter's dispose leaves it working.
+  const shared = await Embedder.load(modelFile('q4_0'))
+  await new GgufEmbeddings({ embedder: shared }).dispose()
+  t.is((await shared.embed('still mine')).length, 384)
+  await shared.dispose()
+  // A model that fails to load is a typed error at the first call, not an unhandled rejection before it.
+  const missing = new GgufEmbeddings({ model: `${modelFile('q4_0')}.missing` })
+  await new Promise((r) => setTimeout(r, 100))
+  await t.throwsAsync(missing.embedQuery('x'), { code: 'IO' })
+})
+
+// ESM applications get an entry built over @langchain/core's ESM build, the copy their own imports get.
+test('from ESM: an instance of the ESM Embeddings class', (t) => {
+  const model = JSON.stringify(modelFile('q4_0'))
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', `
+    import { Embeddings } from '@langchain/core/embeddings'
+    import { GgufEmbeddings } from 'gguf-embed/langchain'
+    const lc = new GgufEmbeddings({ model: ${model} })
+    const v = await lc.embedDocuments(['a', 'b'])
+    await lc.dispose()
+    console.log(JSON.stringify([lc instanceof Embeddings, v.map((x) => x.length)]))`], { cwd: root, encoding: 'utf8' })
+  t.is(run.status, 0, run.stderr)
+  t.deepEqual(JSON.parse(run.stdout), [true, [384, 384]])
 })
