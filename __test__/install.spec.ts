@@ -1,6 +1,6 @@
 import test from 'ava'
 import { execFileSync } from 'node:child_process'
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 
@@ -17,10 +17,15 @@ test('npm pack, install into an empty project without a toolchain, require, impo
     const out = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', work], { cwd: dir, encoding: 'utf8' }))[0]
     return { file: join(work, out.filename), size: out.size as number, unpacked: out.unpackedSize as number, files: out.files.map((f: { path: string }) => f.path) as string[] }
   }
-  const platformDir = join(work, 'platform')
-  mkdirSync(platformDir)
-  copyFileSync(join(root, 'npm', 'linux-x64-gnu', 'package.json'), join(platformDir, 'package.json'))
-  copyFileSync(join(root, 'dist', 'gguf-embed.linux-x64-gnu.node'), join(platformDir, 'gguf-embed.linux-x64-gnu.node'))
+  // The package as it ships (scripts/build-portable.sh, run by npm test), else the dev build.
+  const shipped = join(root, 'npm', 'linux-x64-gnu')
+  let platformDir = shipped
+  if (!existsSync(join(shipped, 'gguf-embed.linux-x64-gnu.node'))) {
+    platformDir = join(work, 'platform')
+    mkdirSync(platformDir)
+    copyFileSync(join(shipped, 'package.json'), join(platformDir, 'package.json'))
+    copyFileSync(join(root, 'dist', 'gguf-embed.linux-x64-gnu.node'), join(platformDir, 'gguf-embed.linux-x64-gnu.node'))
+  }
   const platform = pack(platformDir)
   const main = pack(stagePublished(root, join(work, 'main')))
   t.log(`packed: gguf-embed ${(main.size / 1024).toFixed(0)} KiB (${(main.unpacked / 1024).toFixed(0)} KiB unpacked, ${main.files.length} files); gguf-embed-linux-x64-gnu ${(platform.size / 2 ** 20).toFixed(2)} MiB (${(platform.unpacked / 2 ** 20).toFixed(2)} MiB unpacked)`)

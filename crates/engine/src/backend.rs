@@ -14,10 +14,73 @@ pub fn backend() -> Result<&'static LlamaBackend, EngineError> {
         // Silent, except where a thread measures what a context allocates (memory.rs).
         crate::memory::install_log_sink();
         crate::memory::pin_mmap_threshold();
+        #[cfg(feature = "portable")]
+        cpu_backends::load()?;
         LlamaBackend::init().map_err(|e| e.to_string())
     });
     init.as_ref()
         .map_err(|reason| EngineError::Backend(reason.clone()))
+}
+
+/// The portable build's CPU kernels are shared libraries beside the addon, one per x86 feature level
+/// (`libggml-cpu-haswell.so`, `-skylakex`, `-sapphirerapids`, ...): ggml asks each which score it
+/// gets on this CPU and keeps the best, so one package runs on an SSE4.2 machine and uses AVX-512
+/// or AMX where they exist.
+#[cfg(feature = "portable")]
+mod cpu_backends {
+    use std::ffi::{CStr, CString};
+    use std::path::PathBuf;
+
+    /// Where the backend modules are: `GGUF_EMBED_BACKENDS_DIR`, else the folder of the shared
+    /// object this code is in (the .node file), else the build's own folder (cargo tests).
+    pub fn load() -> Result<(), String> {
+        let mut tried = Vec::new();
+        for dir in std::env::var_os("GGUF_EMBED_BACKENDS_DIR")
+            .map(PathBuf::from)
+            .into_iter()
+            .chain(own_dir())
+        {
+            let c = CString::new(dir.to_string_lossy().as_bytes()).map_err(|e| e.to_string())?;
+            // SAFETY: a valid C string; ggml copies the path and skips files it cannot load.
+            unsafe { llama_cpp_sys_2::ggml_backend_load_all_from_path(c.as_ptr()) };
+            if cpu_loaded() {
+                return Ok(());
+            }
+            tried.push(dir.display().to_string());
+        }
+        llama_cpp_2::llama_backend::load_backends();
+        if cpu_loaded() {
+            return Ok(());
+        }
+        Err(format!(
+            "no CPU backend (libggml-cpu-*.so) loaded from {}: the package is incomplete, or set GGUF_EMBED_BACKENDS_DIR",
+            tried.join(", ")
+        ))
+    }
+
+    fn cpu_loaded() -> bool {
+        // SAFETY: plain queries of ggml's backend registry.
+        unsafe {
+            let n = llama_cpp_sys_2::ggml_backend_dev_count();
+            (0..n).any(|i| {
+                let dev = llama_cpp_sys_2::ggml_backend_dev_get(i);
+                llama_cpp_sys_2::ggml_backend_dev_type(dev)
+                    == llama_cpp_sys_2::GGML_BACKEND_DEVICE_TYPE_CPU
+            })
+        }
+    }
+
+    fn own_dir() -> Option<PathBuf> {
+        let mut info: libc::Dl_info = unsafe { std::mem::zeroed() };
+        // SAFETY: dladdr only reads the address to find the object that contains it.
+        let found = unsafe { libc::dladdr(load as *const libc::c_void, &mut info) };
+        if found == 0 || info.dli_fname.is_null() {
+            return None;
+        }
+        // SAFETY: dladdr's file name is a C string owned by the loader.
+        let file = unsafe { CStr::from_ptr(info.dli_fname) };
+        PathBuf::from(file.to_string_lossy().into_owned()).parent().map(PathBuf::from)
+    }
 }
 
 /// Which CPU features this build's kernels use (llama.cpp's own report: "AVX2 = 1 | ..."), and
