@@ -45,8 +45,10 @@ test('the shipped addon picks its kernels at run time: this CPU\'s best here, SS
   t.truthy(qemu, 'qemu-x86_64 (Debian: qemu-user) is installed by scripts/system-deps.sh')
   const texts = ['read a file line by line', 'def parse(path): return json.load(open(path))', 'the capital of France']
   const model = modelFile('f16')
+  const run = (prefix: string[], dir: string) =>
+    spawnSync(prefix[0] ?? process.execPath, [...prefix.slice(1), ...(prefix.length ? [process.execPath] : []), join(root, 'scripts', 'smoke.mjs'), dir, '--model', model, '--texts', JSON.stringify(texts)], { encoding: 'utf8', timeout: 10 * 60_000 })
   const smoke = (prefix: string[]) => {
-    const r = spawnSync(prefix[0] ?? process.execPath, [...prefix.slice(1), ...(prefix.length ? [process.execPath] : []), join(root, 'scripts', 'smoke.mjs'), pkg, '--model', model, '--texts', JSON.stringify(texts)], { encoding: 'utf8', timeout: 15 * 60_000 })
+    const r = run(prefix, pkg)
     t.is(r.status, 0, r.stderr)
     return JSON.parse(r.stdout.trim().split('\n').pop()!) as { kernels: string[]; cpu: string[]; vectors: number[][] }
   }
@@ -61,6 +63,10 @@ test('the shipped addon picks its kernels at run time: this CPU\'s best here, SS
     if (here.cpu.includes(f)) t.true(here.kernels.includes(f), `the CPU has ${f}, the kernels do not use it`)
   }
 
+  // The control: the dev build (one CPU level, AVX2) dies there with SIGILL, so the emulated CPU
+  // really refuses what Nehalem lacks.
+  const dev = run([qemu, '-cpu', 'Nehalem'], join(root, 'dist'))
+  t.not(dev.status, 0, 'the AVX2 dev build should not run on an emulated Nehalem')
   const nehalem = smoke([qemu, '-cpu', 'Nehalem'])
   t.log(`qemu -cpu Nehalem: kernels ${nehalem.kernels.join(' ')}; CPU ${nehalem.cpu.join(' ')}`)
   t.false(nehalem.cpu.includes('AVX'), 'the emulated CPU has no AVX')

@@ -16,7 +16,8 @@ target=${1:-x86_64-unknown-linux-gnu}
 case "$target" in
   x86_64-unknown-linux-gnu) platform=linux-x64-gnu; zig_target=$target.2.28 ;;
   aarch64-unknown-linux-gnu) platform=linux-arm64-gnu; zig_target=$target.2.28 ;;
-  x86_64-unknown-linux-musl) platform=linux-x64-musl; zig_target=$target ;;
+  # A .node is a shared object: musl's static C runtime default must be off for a cdylib.
+  x86_64-unknown-linux-musl) platform=linux-x64-musl; zig_target=$target; export RUSTFLAGS="${RUSTFLAGS:-} -C target-feature=-crt-static" ;;
   *) echo "build-portable: unsupported target $target" >&2; exit 2 ;;
 esac
 ZIG_VERSION=0.17.1
@@ -37,14 +38,22 @@ export PATH="$tools/venv/bin:$tools/bin:$PATH"
 export CARGO_TARGET_DIR="$root/target/portable"
 # .cargo/config.toml pins the dev build's single CPU level; the variants set their own.
 export GGML_AVX=OFF GGML_AVX2=OFF GGML_FMA=OFF GGML_F16C=OFF GGML_BMI2=OFF GGML_SSE42=OFF
+# llama-cpp-sys-2 hard-links the shared libraries into the target folder unless a file of that name
+# exists, and a symlink left by an earlier build dangles there (EEXIST): clear them first.
+for d in "$CARGO_TARGET_DIR/$target/release" "$CARGO_TARGET_DIR/$target/release/deps" "$CARGO_TARGET_DIR/$target/release/examples"; do
+  rm -f "$d"/libllama*.so* "$d"/libggml*.so*
+done
 cargo zigbuild --release --target "$zig_target" -p gguf-embed-node --no-default-features --features portable
 
 out="$root/npm/$platform"
-build=$(ls -d "$CARGO_TARGET_DIR/$target"/release/build/llama-cpp-sys-2-*/out | head -1)
+# The newest build of llama-cpp-sys-2 (an older feature set leaves its own folder behind).
+build=$(ls -dt "$CARGO_TARGET_DIR/$target"/release/build/llama-cpp-sys-2-*/out | head -1)
 rm -f "$out"/*.node "$out"/*.so*
 cp "$CARGO_TARGET_DIR/$target/release/libgguf_embed_node.so" "$out/gguf-embed.$platform.node"
 # The libraries under the names the addon asks for (their SONAMEs), without symlinks (npm drops them).
-for lib in "$build"/lib/libllama.so "$build"/lib/libggml.so "$build"/lib/libggml-base.so; do
+for name in llama ggml ggml-base; do
+  lib="$build/lib/lib$name.so"
+  [ -e "$lib" ] || continue
   soname=$(objdump -p "$lib" | awk '/SONAME/ { print $2 }')
   cp -L "$lib" "$out/${soname:-$(basename "$lib")}"
 done

@@ -96,6 +96,9 @@ pub struct SystemInfo {
 }
 
 pub fn system_info() -> SystemInfo {
+    // The portable build's kernels are a module chosen when the backend starts: start it first.
+    // (A failure shows as no kernels; loading a model reports it.)
+    let _ = backend();
     // SAFETY: returns a pointer to a static buffer llama.cpp owns; copied at once.
     let llama = unsafe {
         let p = llama_cpp_sys_2::llama_print_system_info();
