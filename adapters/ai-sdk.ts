@@ -10,6 +10,7 @@ import type {
 
 import { Embedder, positiveInt, type EmbedderOptions, type Kind } from '../embedder'
 import { invalidArgument } from '../errors'
+import { toNumbers } from './vectors'
 
 /** The provider name, and the key of this provider's entry in `providerOptions`. */
 export const PROVIDER = 'gguf-embed'
@@ -79,7 +80,7 @@ export class GgufEmbeddingModel implements EmbeddingModelV3 {
     let total = 0
     for (const n of tokens) total += n
     // The specification's embedding type is number[]; the copy out of native memory happens here.
-    return { embeddings: vectors.map((v) => Array.from(v)), usage: { tokens: total }, warnings }
+    return { embeddings: vectors.map(toNumbers), usage: { tokens: total }, warnings }
   }
 }
 

@@ -6,6 +6,7 @@ import type { Embeddings, EmbeddingsParams } from '@langchain/core/embeddings'
 
 import { Embedder, type EmbedderOptions } from '../embedder'
 import { invalidArgument } from '../errors'
+import { toNumbers } from './vectors'
 
 export interface GgufEmbeddingsParams extends EmbeddingsParams {
   /** A loaded Embedder (shared with other users), or a model path / `hf:` URI to load. */
@@ -61,12 +62,12 @@ export function defineGgufEmbeddings<Base extends object>(base: { readonly proto
     async embedDocuments(documents: string[]): Promise<number[][]> {
       const e = await this.#embedder
       const vectors = await e.embedBatch(documents, { kind: 'document', dimensions: this.#dimensions })
-      return vectors.map((v) => Array.from(v))
+      return vectors.map(toNumbers)
     }
 
     async embedQuery(query: string): Promise<number[]> {
       const e = await this.#embedder
-      return Array.from(await e.embed(query, { kind: 'query', dimensions: this.#dimensions }))
+      return toNumbers(await e.embed(query, { kind: 'query', dimensions: this.#dimensions }))
     }
 
     async dispose(): Promise<void> {

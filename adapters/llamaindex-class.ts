@@ -8,6 +8,7 @@ import type { MessageContentDetail } from '@llamaindex/core/llms'
 
 import { Embedder, type EmbedderOptions } from '../embedder'
 import { invalidArgument } from '../errors'
+import { toNumbers } from './vectors'
 
 export interface GgufEmbeddingParams {
   /** A loaded Embedder (shared with other users); or `model`, a GGUF path or `hf:` URI to load. */
@@ -90,7 +91,7 @@ export function defineGgufEmbedding<Base extends object>(base: { readonly protot
             : undefined,
       })
       // LlamaIndex stores and compares embeddings as number[].
-      return vectors.map((v) => Array.from(v))
+      return vectors.map(toNumbers)
     }
 
     async getTextEmbedding(text: string): Promise<number[]> {
