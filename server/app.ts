@@ -93,12 +93,8 @@ export class EmbeddingServer {
       this.metrics.connections++
       socket.once('close', () => this.metrics.connections--)
     })
-    this.http.on('clientError', (err: NodeJS.ErrnoException, socket) => {
-      // Malformed requests and timeouts: answer like Node would, without a stack on stderr.
-      if (!socket.writable || err.code === 'ECONNRESET') return void socket.destroy()
-      const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400
-      socket.end(`HTTP/1.1 ${status} ${status === 408 ? 'Request Timeout' : status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
-    })
+    // Malformed requests and slow clients (headersTimeout, requestTimeout) are answered by Node
+    // itself: 400, 431 or 408, then the connection is closed.
     this.loaded = Promise.resolve(embedder).then(
       (e) => {
         this.#embedder = e
