@@ -9,12 +9,11 @@ import { basename } from 'node:path'
 import { performance } from 'node:perf_hooks'
 
 import type { Embedder, EmbedInput, Kind } from '../embedder'
-import { nativeMemory } from '../index'
 import { bearerCheck } from './auth'
 import { ClientGone, declaredTooLarge, readJson } from './body'
 import { HttpError, fromEmbedError, unavailable } from './errors'
 import { resolveLimits, type ServerLimits } from './limits'
-import { ServerMetrics, gauge, total } from './metrics'
+import { ServerMetrics, engineMetrics, gauge } from './metrics'
 import * as openai from './openai'
 import * as tei from './tei'
 
@@ -276,36 +275,8 @@ export class EmbeddingServer {
   }
 
   #scrape(): string {
-    let out = this.metrics.render()
-    out += gauge('gguf_embed_ready', 'Whether the model is loaded and the server is not draining (1) or not (0).', this.#state === 'ready' ? 1 : 0)
-    const e = this.#embedder
-    if (e && this.#state !== 'closed') {
-      const s = e.stats()
-      out +=
-        total('gguf_embed_engine_requests_total', 'Native requests the Embedder accepted (an HTTP request is one or more).', s.requests) +
-        total('gguf_embed_engine_inputs_total', 'Inputs embedded.', s.inputs) +
-        total('gguf_embed_engine_tokens_total', 'Tokens embedded.', s.tokens) +
-        total('gguf_embed_engine_batches_total', 'llama.cpp batches run; inputs_total / batches_total is the mean batch size.', s.batches) +
-        total('gguf_embed_engine_aborted_total', 'Requests cancelled (clients that disconnected).', s.aborted) +
-        total('gguf_embed_engine_rejected_total', 'Requests refused with QUEUE_FULL (answered 429).', s.rejected) +
-        gauge('gguf_embed_queue_depth', 'Requests waiting for the inference thread.', s.queueDepth) +
-        gauge('gguf_embed_inference_in_flight', 'Requests the inference thread is working on.', s.inFlight) +
-        gauge('gguf_embed_mapped_bytes', 'Size of the model file, mapped read-only (page cache shared between processes).', s.mappedBytes) +
-        gauge('gguf_embed_memory_used_bytes', 'Native working memory now: context, batch buffers, queued inputs.', s.memoryUsed) +
-        gauge('gguf_embed_memory_peak_bytes', 'The most native working memory has been.', s.memoryPeak) +
-        gauge('gguf_embed_memory_budget_bytes', 'The memory budget, when one is set.', s.memoryBudget) +
-        gauge('gguf_embed_context_bytes', "llama.cpp's own accounting of the context (compute buffers, output buffer).", s.contextBytes)
-    }
-    const n = nativeMemory()
-    const m = process.memoryUsage()
-    out +=
-      gauge('gguf_embed_native_models', 'llama.cpp models loaded in this process.', n.models) +
-      gauge('gguf_embed_native_contexts', 'llama.cpp contexts alive in this process.', n.contexts) +
-      gauge('gguf_embed_native_context_bytes', 'Bytes llama.cpp allocated for those contexts.', n.contextBytes) +
-      gauge('process_resident_memory_bytes', 'Resident set size of the process.', m.rss) +
-      gauge('nodejs_heap_used_bytes', 'V8 heap in use.', m.heapUsed) +
-      gauge('nodejs_external_memory_bytes', 'Memory of JS objects backed by native memory (vectors included).', m.external)
-    return out
+    const ready = gauge('gguf_embed_ready', 'Whether the model is loaded and the server is not draining (1) or not (0).', this.#state === 'ready' ? 1 : 0)
+    return this.metrics.render() + ready + engineMetrics(this.#state === 'closed' ? undefined : this.#embedder)
   }
 
   #json(res: ServerResponse, status: number, body: string): void {
