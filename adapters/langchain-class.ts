@@ -4,16 +4,11 @@
 // (ESM) copy is false. This file imports only types from the framework.
 import type { Embeddings, EmbeddingsParams } from '@langchain/core/embeddings'
 
-import { Embedder, type EmbedderOptions } from '../embedder'
-import { invalidArgument } from '../errors'
+import type { Embedder } from '../embedder'
+import { embedderFrom, type EmbedderSource } from './source'
 import { toNumbers } from './vectors'
 
-export interface GgufEmbeddingsParams extends EmbeddingsParams {
-  /** A loaded Embedder (shared with other users), or a model path / `hf:` URI to load. */
-  embedder?: Embedder
-  model?: string
-  /** Options for loading `model`. */
-  loadOptions?: EmbedderOptions
+export interface GgufEmbeddingsParams extends EmbeddingsParams, EmbedderSource {
   /** Keep the first N dimensions (Matryoshka), re-normalised. */
   dimensions?: number
 }
@@ -50,12 +45,9 @@ export function defineGgufEmbeddings<Base extends object>(base: { readonly proto
 
     constructor(params: GgufEmbeddingsParams) {
       super(params)
-      if (!params.embedder && !params.model) throw invalidArgument('GgufEmbeddings needs an embedder or a model path')
-      this.#owned = !params.embedder
-      this.#embedder = params.embedder ? Promise.resolve(params.embedder) : Embedder.load(params.model!, params.loadOptions)
-      // A failed load is reported by the first call that awaits it; until then it must not count as
-      // an unhandled rejection (which ends the process).
-      this.#embedder.catch(() => {})
+      const { embedder, owned } = embedderFrom(params, 'GgufEmbeddings')
+      this.#embedder = embedder
+      this.#owned = owned
       this.#dimensions = params.dimensions
     }
 

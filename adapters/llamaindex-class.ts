@@ -6,16 +6,11 @@
 import type { BaseEmbedding, BaseEmbeddingOptions } from '@llamaindex/core/embeddings'
 import type { MessageContentDetail } from '@llamaindex/core/llms'
 
-import { Embedder, type EmbedderOptions } from '../embedder'
-import { invalidArgument } from '../errors'
+import type { Embedder } from '../embedder'
+import { embedderFrom, type EmbedderSource } from './source'
 import { toNumbers } from './vectors'
 
-export interface GgufEmbeddingParams {
-  /** A loaded Embedder (shared with other users); or `model`, a GGUF path or `hf:` URI to load. */
-  embedder?: Embedder
-  model?: string
-  /** Options for loading `model`. */
-  loadOptions?: EmbedderOptions
+export interface GgufEmbeddingParams extends EmbedderSource {
   /** Keep the first N dimensions (Matryoshka), re-normalised. */
   dimensions?: number
 }
@@ -57,22 +52,16 @@ export function defineGgufEmbedding<Base extends object>(base: { readonly protot
 
     constructor(params: GgufEmbeddingParams) {
       super()
-      if (!params || (!params.embedder && !params.model)) throw invalidArgument('GgufEmbedding needs an embedder or a model path')
-      this.#owned = !params.embedder
-      this.#embedder = params.embedder ? Promise.resolve(params.embedder) : Embedder.load(params.model!, params.loadOptions)
+      const { embedder, owned } = embedderFrom(params, 'GgufEmbedding')
+      this.#embedder = embedder
+      this.#owned = owned
       this.#dimensions = params.dimensions
       // BaseEmbedding's constructor assigns getTextEmbeddings as an instance property (a loop over
       // getTextEmbedding), which would shadow a method declared here: replace it after super().
       this.getTextEmbeddings = (texts: string[]) => this.#embed(texts, 'document')
       if (params.embedder) this.embedInfo = { dimensions: this.#dimensions ?? params.embedder.dimensions }
-      else {
-        this.#embedder.then(
-          (e) => (this.embedInfo = { dimensions: this.#dimensions ?? e.dimensions }),
-          // A failed load is reported by the first call that awaits it; until then it must not
-          // count as an unhandled rejection (which ends the process).
-          () => {},
-        )
-      }
+      // (A failed load surfaces at the first call, not here.)
+      else this.#embedder.then((e) => (this.embedInfo = { dimensions: this.#dimensions ?? e.dimensions }), () => {})
     }
 
     async #embed(texts: string[], kind: 'query' | 'document', options?: BaseEmbeddingOptions): Promise<number[][]> {
