@@ -7,11 +7,11 @@
 // For each process: RSS and PSS (/proc/PID/smaps_rollup), and the .gguf mapping's own RSS and PSS
 // (summed over its entries in /proc/PID/smaps). System-wide: the page cache (/proc/meminfo Cached).
 // A round-robin client then checks that every replica returns the same vectors, bit for bit.
-import { execFileSync, spawn } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { readFileSync, realpathSync, statSync } from 'node:fs'
 import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { createInterface } from 'node:readline'
+import { startServe } from './serve-process.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const model = realpathSync(process.argv[2] ?? join(root, '.models', 'all-minilm-l6-v2.f16.gguf'))
@@ -32,18 +32,6 @@ function memory(pid) {
     else if (inModel && line.startsWith('Pss:')) file.pss += kB(line, 'Pss')
   }
   return { rss: kB(rollup, 'Rss'), pss: kB(rollup, 'Pss'), anon: kB(rollup, 'Anonymous'), file }
-}
-
-function start() {
-  const child = spawn(process.execPath, [join(root, 'dist', 'cli.js'), 'serve', model, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] })
-  return new Promise((resolve, reject) => {
-    let url
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      url ??= /^listening on (\S+)/.exec(line)?.[1]
-      if (line.startsWith('ready:')) resolve({ child, url })
-    })
-    child.once('exit', (code) => reject(new Error(`serve exited with ${code}`)))
-  })
 }
 
 async function embed(url, input) {
@@ -81,7 +69,7 @@ try {
 const residentBefore = resident()
 const cacheBefore = cached()
 const servers = []
-for (let i = 0; i < n; i++) servers.push(await start())
+for (let i = 0; i < n; i++) servers.push(await startServe(model))
 // Load on each, so every replica has touched its weights and run full batches.
 for (const s of servers) for (let i = 0; i < 20; i++) await embed(s.url, texts)
 const cacheAfter = cached()

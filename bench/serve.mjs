@@ -10,12 +10,12 @@
 // holds when other work on the machine slows both. One real function from Python's
 // standard library is the input in both. Figures: requests per second, p50 and p99 latency.
 // The load generator shares the machine with the server, as any loopback benchmark does.
-import { spawn, execFileSync } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createRequire } from 'node:module'
-import { createInterface } from 'node:readline'
+import { startServe } from './serve-process.mjs'
 import { cpus } from 'node:os'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
@@ -33,18 +33,6 @@ const levels = [16, 64, 256, 1000]
 // shlex.quote from this machine's Python: a short, real function.
 const stdlib = execFileSync('python3', ['-c', 'import sysconfig; print(sysconfig.get_paths()["stdlib"])']).toString().trim()
 const text = /^def quote\(s\):[^]*?\n(?=\S|$)/m.exec(readFileSync(join(stdlib, 'shlex.py'), 'utf8'))[0].trimEnd()
-
-function startServer() {
-  const child = spawn(process.execPath, [join(root, 'dist', 'cli.js'), 'serve', model, '--port', '0', ...serveFlags], { stdio: ['ignore', 'pipe', 'inherit'] })
-  return new Promise((resolve, reject) => {
-    let url
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      url ??= /^listening on (\S+)/.exec(line)?.[1]
-      if (line.startsWith('ready:')) resolve({ child, url })
-    })
-    child.once('exit', (code) => reject(new Error(`serve exited with ${code}`)))
-  })
-}
 
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]
 
@@ -78,7 +66,7 @@ await probe.dispose()
 console.log(`${model.split('/').pop()}, input: shlex.quote (${tokens} tokens), ${seconds} s per run, ${cpus().length} cores, ${threads} inference threads, Node ${process.version}`)
 
 const rows = []
-const { child, url } = await startServer()
+const { child, url } = await startServe(model, serveFlags)
 const embedder = await Embedder.load(model)
 const body = JSON.stringify({ model: 'minilm', input: text })
 const load = (connections, duration) =>
