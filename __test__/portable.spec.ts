@@ -45,10 +45,13 @@ test('the shipped addon picks its kernels at run time: this CPU\'s best here, SS
   t.truthy(qemu, 'qemu-x86_64 (Debian: qemu-user) is installed by scripts/system-deps.sh')
   const texts = ['read a file line by line', 'def parse(path): return json.load(open(path))', 'the capital of France']
   const model = modelFile('f16')
-  const run = (prefix: string[], dir: string) =>
-    spawnSync(prefix[0] ?? process.execPath, [...prefix.slice(1), ...(prefix.length ? [process.execPath] : []), join(root, 'scripts', 'smoke.mjs'), dir, '--model', model, '--texts', JSON.stringify(texts)], { encoding: 'utf8', timeout: 10 * 60_000 })
-  const smoke = (prefix: string[]) => {
-    const r = run(prefix, pkg)
+  /** scripts/smoke.mjs on the addon in `dir`, run by node, or by node under `emulator`. */
+  const run = (emulator: string[], dir: string) => {
+    const [command, ...args] = [...emulator, process.execPath, join(root, 'scripts', 'smoke.mjs'), dir, '--model', model, '--texts', JSON.stringify(texts)]
+    return spawnSync(command, args, { encoding: 'utf8', timeout: 10 * 60_000 })
+  }
+  const smoke = (emulator: string[]) => {
+    const r = run(emulator, pkg)
     t.is(r.status, 0, r.stderr)
     return JSON.parse(r.stdout.trim().split('\n').pop()!) as { kernels: string[]; cpu: string[]; vectors: number[][] }
   }
