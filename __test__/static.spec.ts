@@ -95,3 +95,31 @@ test('a static table is not a transformer model, and the other way round: typed 
   const bits = await t.throwsAsync(distill(modelFile('f16'), join(dir, 'x.gguf'), { bits: 3 as 8 }), { instanceOf: EmbedError })
   t.is(bits?.code, 'INVALID_ARGUMENT')
 })
+
+test('StaticEmbedder: arguments are INVALID_ARGUMENT naming them, not raw TypeErrors or truncated numbers', async (t) => {
+  await tables()
+  const invalid = async (call: () => Promise<unknown>, name: string, label: string) => {
+    const err = await t.throwsAsync(call, { instanceOf: EmbedError }, label)
+    t.is(err?.code, 'INVALID_ARGUMENT', `${label}: ${err?.message}`)
+    t.true(err?.message.includes(name), `${label}: ${err?.message}`)
+  }
+  const any = (o: unknown) => o as never
+  for (const v of [2.5, 2 ** 32 + 1, -5, NaN, 0, '64']) {
+    await invalid(() => StaticEmbedder.load(int8, any({ maxTokens: v })), 'maxTokens', `maxTokens ${String(v)}`)
+  }
+  await invalid(() => StaticEmbedder.load(int8, any({ maxToken: 64 })), 'maxToken', 'unknown load option')
+  const s = await StaticEmbedder.load(int8)
+  t.teardown(() => s.dispose())
+  for (const bad of [123, null, {}, ['x']]) await invalid(() => s.tokenize(any(bad)), 'text', `tokenize ${String(bad)}`)
+  for (const v of [2.5, 2 ** 32 + 1, -5, NaN, 0]) {
+    await invalid(() => s.embed('x', { dimensions: v }), 'dimensions', `embed dimensions ${v}`)
+    await invalid(() => s.embedBatch(['x'], { dimensions: v }), 'dimensions', `embedBatch dimensions ${v}`)
+  }
+  await invalid(() => s.embed('x', any({ kind: 'code' })), 'kind', 'kind')
+  await invalid(() => s.embed('x', any({ signal: {} })), 'signal', 'signal {}')
+  // eslint-disable-next-line no-sparse-arrays
+  await invalid(() => s.embedBatch(['a', , 'b'] as string[]), 'texts[1]', 'a hole')
+  const aborted = await t.throwsAsync(s.embed('x', { signal: AbortSignal.abort() }), { instanceOf: EmbedError })
+  t.is(aborted?.code, 'ABORTED')
+  t.is((await s.embed('x', { dimensions: 16 })).length, 16)
+})

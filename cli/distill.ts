@@ -1,7 +1,7 @@
-import { parseArgs } from 'node:util'
-
 import { distill } from '../index'
-import { bytes, json } from './format'
+import { DISTILL_SOURCES, RANGES } from '../validate'
+import { parseFlags } from './args'
+import { bytes, escapeForTerminal, json } from './format'
 import { Progress } from './progress'
 
 const HELP = `usage: gguf-embed distill MODEL.gguf -o MODEL.static.gguf [--dims N] [--bits 8|4]
@@ -14,27 +14,27 @@ rows quantized to int8 or int4 with one scale each, written with the tokenizer a
 StaticEmbedder loads.`
 
 export async function distillCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      output: { type: 'string', short: 'o' },
-      dims: { type: 'string' },
-      bits: { type: 'string', default: '8' },
-      from: { type: 'string', default: 'auto' },
-      threads: { type: 'string' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
+  const flags = parseFlags(args, HELP, {
+    output: { type: 'string', short: 'o' },
+    dims: { type: 'string' },
+    bits: { type: 'string', default: '8' },
+    from: { type: 'string', default: 'auto' },
+    threads: { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
   })
+  const { values, positionals } = flags
   if (values.help) return console.log(HELP), 0
-  if (positionals.length !== 1 || !values.output) return console.error(HELP), 2
+  const options = {
+    dimensions: flags.integer('dims', RANGES.count),
+    bits: flags.integer('bits', RANGES.bits) as 8 | 4,
+    from: flags.choice('from', DISTILL_SOURCES),
+    threads: flags.integer('threads', RANGES.threads),
+  }
+  if (positionals.length !== 1 || !values.output) throw flags.usage('expected MODEL and -o OUT')
   const bar = new Progress('embedding the vocabulary', 0, !values.json && process.stderr.isTTY === true)
   const result = await distill(positionals[0], values.output, {
-    dimensions: values.dims === undefined ? undefined : Number(values.dims),
-    bits: Number(values.bits) as 8 | 4,
-    from: values.from as 'auto' | 'transformer' | 'token-embd',
-    threads: values.threads === undefined ? undefined : Number(values.threads),
+    ...options,
     onProgress: ({ done, total }) => {
       bar.total = total
       bar.update(done)
@@ -44,7 +44,7 @@ export async function distillCommand(args: string[]): Promise<number> {
   console.log(
     values.json
       ? json(result)
-      : `${values.output}: ${result.embedded} of ${result.vocab} tokens from ${result.from}, ${result.dimensions} dimensions at ${result.bits} bits (PCA keeps ${(result.explained * 100).toFixed(1)}% of the variance), table ${bytes(result.tableBytes)}, file ${bytes(result.fileBytes)}`,
+      : `${escapeForTerminal(values.output)}: ${result.embedded} of ${result.vocab} tokens from ${result.from}, ${result.dimensions} dimensions at ${result.bits} bits (PCA keeps ${(result.explained * 100).toFixed(1)}% of the variance), table ${bytes(result.tableBytes)}, file ${bytes(result.fileBytes)}`,
   )
   return 0
 }

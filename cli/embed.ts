@@ -1,7 +1,9 @@
-import { parseArgs } from 'node:util'
 import { createInterface } from 'node:readline'
 
-import { Embedder, type Kind } from '../index'
+import { Embedder } from '../index'
+import { KINDS, RANGES } from '../validate'
+import { parseFlags } from './args'
+import { escapeForTerminal } from './format'
 import { Progress } from './progress'
 
 const HELP = `usage: gguf-embed embed MODEL [TEXT...] [--stdin] [--kind query|document] [--dimensions N] [--json]
@@ -16,27 +18,26 @@ async function readLines(): Promise<string[]> {
 }
 
 export async function embedCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      stdin: { type: 'boolean' },
-      kind: { type: 'string', default: 'document' },
-      dimensions: { type: 'string' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
+  const flags = parseFlags(args, HELP, {
+    stdin: { type: 'boolean' },
+    kind: { type: 'string', default: 'document' },
+    dimensions: { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
   })
+  const { values, positionals } = flags
   if (values.help) return console.log(HELP), 0
+  const kind = flags.choice('kind', KINDS)
+  const dimensions = flags.integer('dimensions', RANGES.count)
   const [model, ...texts] = positionals
-  if (!model || (texts.length === 0 && !values.stdin)) return console.error(HELP), 2
+  if (!model || (texts.length === 0 && !values.stdin)) throw flags.usage('expected MODEL and TEXT... or --stdin')
   if (values.stdin) texts.push(...(await readLines()))
   const embedder = await Embedder.load(model)
   try {
     const progress = new Progress('embedding', texts.length, process.stderr.isTTY === true && texts.length > 64)
     const vectors = await embedder.embedBatch(texts, {
-      kind: values.kind as Kind,
-      dimensions: values.dimensions === undefined ? undefined : Number(values.dimensions),
+      kind,
+      dimensions,
       onProgress: ({ done }) => progress.update(done),
     })
     progress.done()
@@ -47,7 +48,7 @@ export async function embedCommand(args: string[]): Promise<number> {
       } else {
         const head = Array.from(v.subarray(0, 4), (x) => x.toFixed(4)).join(' ')
         const label = texts[i].length > 40 ? `${texts[i].slice(0, 37)}...` : texts[i]
-        process.stdout.write(`${JSON.stringify(label)}\t${head} ... (${v.length} dims)\n`)
+        process.stdout.write(`${escapeForTerminal(JSON.stringify(label))}\t${head} ... (${v.length} dims)\n`)
       }
     }
   } finally {

