@@ -2,7 +2,7 @@
  * Command-line parsing shared by the commands: flags, strict numbers and closed sets, and the usage
  * error that cli.ts turns into exit 2 before any work starts.
  */
-import { parseArgs, type ParseArgsConfig } from 'node:util'
+import { parseArgs } from 'node:util'
 
 import { inRange, rangeText, type IntRange } from '../validate'
 
@@ -41,13 +41,22 @@ export function parseChoice<C extends string>(flag: string, text: string, allowe
   return choice
 }
 
-type Options = NonNullable<ParseArgsConfig['options']>
+/** The flags a command takes: strings (numbers and choices are read through the strict parsers) and booleans. */
+type FlagSpec = Readonly<Record<string, { type: 'string' | 'boolean'; short?: string; default?: string | boolean }>>
 
-/**
- * parseArgs with positionals, and with the command's help attached to every usage error. The
- * returned `integer` and `choice` read a string flag through the strict parsers.
- */
-export function parseFlags<const T extends Options>(args: string[], help: string, options: T) {
+export interface Flags<T extends FlagSpec> {
+  values: { [K in keyof T]?: T[K]['type'] extends 'boolean' ? boolean : string }
+  positionals: string[]
+  /** Throw it for a command line of the wrong shape (missing operands). */
+  usage(message: string): UsageError
+  /** A number flag through `parseInteger`; undefined when not given. */
+  integer(flag: keyof T & string, range: IntRange): number | undefined
+  /** A closed-set flag through `parseChoice`; undefined when not given. */
+  choice<C extends string>(flag: keyof T & string, allowed: readonly C[]): C | undefined
+}
+
+/** parseArgs with positionals, and with the command's help attached to every usage error. */
+export function parseFlags<const T extends FlagSpec>(args: string[], help: string, options: T): Flags<T> {
   const wrap = <R>(read: () => R): R => {
     try {
       return read()
@@ -56,17 +65,16 @@ export function parseFlags<const T extends Options>(args: string[], help: string
     }
   }
   const { values, positionals } = wrap(() => parseArgs({ args, options, allowPositionals: true }))
-  const text = (flag: keyof T & string) => (values as Record<string, unknown>)[flag] as string | undefined
+  const text = (flag: string) => (values as Record<string, unknown>)[flag] as string | undefined
   return {
-    values,
+    values: values as Flags<T>['values'],
     positionals,
-    /** Throw it for a command line of the wrong shape (missing operands). */
-    usage: (message: string) => new UsageError(message, help),
-    integer: (flag: keyof T & string, range: IntRange): number | undefined => {
+    usage: (message) => new UsageError(message, help),
+    integer: (flag, range) => {
       const t = text(flag)
       return t === undefined ? undefined : wrap(() => parseInteger(flag, t, range))
     },
-    choice: <C extends string>(flag: keyof T & string, allowed: readonly C[]): C | undefined => {
+    choice: (flag, allowed) => {
       const t = text(flag)
       return t === undefined ? undefined : wrap(() => parseChoice(flag, t, allowed))
     },
