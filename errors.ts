@@ -14,7 +14,9 @@ export type EmbedErrorCode =
   | 'DOWNLOAD_FAILED'
   /** No prebuilt addon loads on this platform (the message names the platform and the package it needs). */
   | 'NATIVE_UNAVAILABLE'
-  /** A bug in gguf-embed (a caught panic); please report it. */
+  /** The model produced no usable vector for an input (NaN, infinite or all-zero values: broken weights), or llama.cpp failed while embedding. `kind` is BadVector or Llama. */
+  | 'INFERENCE'
+  /** A bug in gguf-embed (a caught panic); please report it. `kind: 'Failed'` when the Embedder stopped after one and takes no more work. */
   | 'INTERNAL'
 
 export interface EmbedErrorDetails {
@@ -56,6 +58,7 @@ const CODES = new Set<string>([
   'DISPOSED',
   'IO',
   'DOWNLOAD_FAILED',
+  'INFERENCE',
   'INTERNAL',
 ])
 

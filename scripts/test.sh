@@ -13,6 +13,8 @@ node dist/cli.js models
 # profile or target directory compiles llama.cpp again, minutes on 2 cores).
 host=$(rustc -vV | sed -n 's/^host: //p')
 cargo test --workspace --release --target "$host"
+# A panic injected at each stage of an inference round (test-only feature, never shipped).
+cargo test --release --target "$host" -p gguf-embed-engine --features fault-injection --test faults
 npm run fixtures
 # The linux-x64 package as it ships (zig, glibc 2.28, CPU kernels chosen at run time): the install,
 # glibc and Nehalem tests use it. Its own target folder; minutes on 2 cores the first time.

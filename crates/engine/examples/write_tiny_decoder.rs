@@ -13,7 +13,11 @@ fn main() {
         eprintln!("usage: write_tiny_decoder VOCAB.gguf OUT.gguf");
         std::process::exit(2);
     };
-    if let Err(e) = write_decoder(&DecoderSpec::tiny(DecoderArch::Qwen3, "tiny-qwen3"), vocab, out) {
+    if let Err(e) = write_decoder(
+        &DecoderSpec::tiny(DecoderArch::Qwen3, "tiny-qwen3"),
+        vocab,
+        out,
+    ) {
         eprintln!("write_tiny_decoder: {e}");
         std::process::exit(1);
     }

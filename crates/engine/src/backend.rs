@@ -79,7 +79,9 @@ mod cpu_backends {
         }
         // SAFETY: dladdr's file name is a C string owned by the loader.
         let file = unsafe { CStr::from_ptr(info.dli_fname) };
-        PathBuf::from(file.to_string_lossy().into_owned()).parent().map(PathBuf::from)
+        PathBuf::from(file.to_string_lossy().into_owned())
+            .parent()
+            .map(PathBuf::from)
     }
 }
 

@@ -51,7 +51,8 @@ pub fn create(
     let backend = backend()?;
     let _one_at_a_time = CREATE.lock().unwrap_or_else(|p| p.into_inner());
     let (ctx, bytes) = measure(|| model.new_context(backend, params));
-    let ctx = ctx.map_err(|e| EngineError::Backend(format!("llama.cpp could not create a context ({e})")))?;
+    let ctx = ctx
+        .map_err(|e| EngineError::Backend(format!("llama.cpp could not create a context ({e})")))?;
     Ok((ctx, bytes))
 }
 
@@ -59,7 +60,13 @@ pub fn create(
 /// creation for one output per sequence, but with embeddings on every token of a batch is an
 /// output, so the first full batch reallocates it for `batch_tokens` outputs of logits (n_vocab
 /// floats) and an embedding each, zero-filled: resident, and most of a small model's context.
-pub fn working_bytes(bytes: &ContextBytes, kv_cache: u64, n_vocab: u64, n_embd_out: u64, batch_tokens: usize) -> u64 {
+pub fn working_bytes(
+    bytes: &ContextBytes,
+    kv_cache: u64,
+    n_vocab: u64,
+    n_embd_out: u64,
+    batch_tokens: usize,
+) -> u64 {
     let outputs = batch_tokens.max(MAX_SEQS.min(batch_tokens)) as u64;
     let output = bytes.output.max((n_vocab + n_embd_out) * 4 * outputs);
     bytes.compute + bytes.cache.max(kv_cache) + output + batch_bytes(batch_tokens)

@@ -73,12 +73,30 @@ fn bad(m: String) -> EngineError {
 /// Tokens worth a row: normal, unknown, user-defined and byte tokens (llama.cpp token types 1, 2,
 /// 4, 6); control and unused tokens get a zero row and are skipped when embedding text.
 fn embeddable(g: &Gguf, n_vocab: usize) -> Vec<bool> {
-    match g.get("tokenizer.ggml.token_type").and_then(|v| v.as_array()) {
+    match g
+        .get("tokenizer.ggml.token_type")
+        .and_then(|v| v.as_array())
+    {
         Some(types) => (0..n_vocab as u64)
             .map(|i| matches!(types.get(i).and_then(|v| v.as_u64()), Some(1 | 2 | 4 | 6)))
             .collect(),
         None => vec![true; n_vocab],
     }
+}
+
+fn check_dimensions(dims: usize, width: Option<usize>, bits: u8) -> Result<(), EngineError> {
+    let d = width.unwrap_or(usize::MAX);
+    if dims == 0 || dims > d {
+        return Err(bad(format!(
+            "dimensions must be between 1 and the model's {d}, got {dims}"
+        )));
+    }
+    if bits == 4 && dims % 2 == 1 {
+        return Err(bad(format!(
+            "4-bit rows need an even number of dimensions, got {dims}"
+        )));
+    }
+    Ok(())
 }
 
 pub fn distill(
@@ -94,7 +112,10 @@ pub fn distill(
     let facts = ModelFacts::read(&g);
     let n_vocab = facts.n_vocab as usize;
     if n_vocab == 0 {
-        return Err(bad(format!("{} has no tokenizer.ggml.tokens", input.display())));
+        return Err(bad(format!(
+            "{} has no tokenizer.ggml.tokens",
+            input.display()
+        )));
     }
     let keep = embeddable(&g, n_vocab);
     let stored = g
@@ -105,18 +126,16 @@ pub fn distill(
         TableFrom::Auto => TableFrom::Transformer,
         f => f,
     };
+    // Checked before the vocabulary pass (minutes), from the width of the embedding rows, which
+    // is the width of the model's output for the BERT-family models distilled here.
+    let width = g.tensor("token_embd.weight").map(|t| t.dims[0] as usize);
+    let dims = options.dimensions.unwrap_or(width.unwrap_or(256).min(256));
+    check_dimensions(dims, width, options.bits)?;
     let rows = match from {
         TableFrom::TokenEmbd => token_embd_rows(&g, n_vocab)?,
         _ => through_transformer(input, &keep, options, &mut progress)?,
     };
-    let d = rows[0].len();
-    let dims = options.dimensions.unwrap_or(d.min(256));
-    if dims == 0 || dims > d {
-        return Err(bad(format!("dimensions must be between 1 and the model's {d}, got {dims}")));
-    }
-    if options.bits == 4 && dims % 2 == 1 {
-        return Err(bad(format!("4-bit rows need an even number of dimensions, got {dims}")));
-    }
+    check_dimensions(dims, Some(rows[0].len()), options.bits)?;
     let pca = Pca::fit(&rows, &keep, dims);
     // Zipf prior over the vocabulary order (model2vec): frequent (early) tokens weigh less.
     let harmonic: f64 = (0..n_vocab).map(|r| 1.0 / (r as f64 + 2.0)).sum();
@@ -125,7 +144,10 @@ pub fn distill(
     for (i, row) in rows.iter().enumerate() {
         let weight = SIF / (SIF + 1.0 / ((i as f64 + 2.0) * harmonic));
         let v: Vec<f32> = if keep[i] {
-            pca.project(row).into_iter().map(|x| x * weight as f32).collect()
+            pca.project(row)
+                .into_iter()
+                .map(|x| x * weight as f32)
+                .collect()
         } else {
             vec![0.0; dims]
         };
@@ -156,9 +178,17 @@ pub fn quantize_row(v: &[f32], bits: u8) -> (Vec<u8>, f32) {
     let top = if bits == 4 { 7.0 } else { 127.0 };
     let max = v.iter().fold(0f32, |m, x| m.max(x.abs()));
     let scale = if max > 0.0 { max / top } else { 0.0 };
-    let q = |x: f32| if scale > 0.0 { (x / scale).round().clamp(-top, top) as i8 } else { 0 };
+    let q = |x: f32| {
+        if scale > 0.0 {
+            (x / scale).round().clamp(-top, top) as i8
+        } else {
+            0
+        }
+    };
     let bytes = if bits == 4 {
-        v.chunks(2).map(|p| ((q(p[0]) as u8) & 0x0f) | (((q(p[1]) as u8) & 0x0f) << 4)).collect()
+        v.chunks(2)
+            .map(|p| ((q(p[0]) as u8) & 0x0f) | (((q(p[1]) as u8) & 0x0f) << 4))
+            .collect()
     } else {
         v.iter().map(|&x| q(x) as u8).collect()
     };
@@ -182,7 +212,7 @@ fn through_transformer(
             ..Default::default()
         },
     )?;
-    let with = e.tokenize("a");
+    let with = e.tokenize("a")?;
     let (lead, tail) = specials_around(&with, &e.tokenize_plain("a"));
     let (before, after) = (with[..lead].to_vec(), with[with.len() - tail..].to_vec());
     let ids: Vec<usize> = (0..keep.len()).filter(|&i| keep[i]).collect();
@@ -191,7 +221,14 @@ fn through_transformer(
     for (done, chunk) in ids.chunks(CHUNK).enumerate() {
         let sequences: Vec<Vec<LlamaToken>> = chunk
             .iter()
-            .map(|&i| before.iter().copied().chain([LlamaToken(i as i32)]).chain(after.iter().copied()).collect())
+            .map(|&i| {
+                before
+                    .iter()
+                    .copied()
+                    .chain([LlamaToken(i as i32)])
+                    .chain(after.iter().copied())
+                    .collect()
+            })
             .collect();
         for (&i, v) in chunk.iter().zip(e.embed_tokens(sequences, &request)?) {
             rows[i] = v;
@@ -199,7 +236,9 @@ fn through_transformer(
         progress((done * CHUNK + chunk.len()).min(ids.len()), ids.len());
     }
     let d = e.info().dimensions;
-    rows.iter_mut().filter(|r| r.is_empty()).for_each(|r| *r = vec![0.0; d]);
+    rows.iter_mut()
+        .filter(|r| r.is_empty())
+        .for_each(|r| *r = vec![0.0; d]);
     e.dispose();
     Ok(rows)
 }
@@ -211,12 +250,17 @@ fn token_embd_rows(g: &Gguf, n_vocab: usize) -> Result<Vec<Vec<f32>>, EngineErro
         .ok_or_else(|| bad("the model has no token_embd.weight".into()))?;
     let d = t.dims[0] as usize;
     if t.dims[1] as usize != n_vocab {
-        return Err(bad(format!("token_embd.weight has {} rows for {n_vocab} tokens", t.dims[1])));
+        return Err(bad(format!(
+            "token_embd.weight has {} rows for {n_vocab} tokens",
+            t.dims[1]
+        )));
     }
     let data = g.tensor_data(&t);
     let value = |i: usize| -> f32 {
         match t.ggml_type {
-            GgmlType::F32 => f32::from_le_bytes(data[4 * i..4 * i + 4].try_into().unwrap_or([0; 4])),
+            GgmlType::F32 => {
+                f32::from_le_bytes(data[4 * i..4 * i + 4].try_into().unwrap_or([0; 4]))
+            }
             _ => half::f16::from_le_bytes([data[2 * i], data[2 * i + 1]]).to_f32(),
         }
     };
@@ -226,7 +270,9 @@ fn token_embd_rows(g: &Gguf, n_vocab: usize) -> Result<Vec<Vec<f32>>, EngineErro
             t.ggml_type.name()
         )));
     }
-    Ok((0..n_vocab).map(|r| (0..d).map(|c| value(r * d + c)).collect()).collect())
+    Ok((0..n_vocab)
+        .map(|r| (0..d).map(|c| value(r * d + c)).collect())
+        .collect())
 }
 
 /// The static GGUF: the source's architecture and hyper-parameters (llama.cpp loads the tokenizer
@@ -250,23 +296,43 @@ fn write(
             || kv.key.starts_with("tokenizer.")
             || (kv.key.starts_with(&format!("{arch}.")) && !kv.key.contains("pooling_type"));
         if carried {
-            w.add(kv.key, MetaValue::from_value(&kv.value)).map_err(write_err)?;
+            w.add(kv.key, MetaValue::from_value(&kv.value))
+                .map_err(write_err)?;
         }
     }
-    w.add("general.name", format!("{} (static, {dims}d int{bits})", facts.name)).map_err(write_err)?;
+    w.add(
+        "general.name",
+        format!("{} (static, {dims}d int{bits})", facts.name),
+    )
+    .map_err(write_err)?;
     w.add(keys::DIMENSIONS, dims as u32).map_err(write_err)?;
     w.add(keys::BITS, bits as u32).map_err(write_err)?;
-    w.add(keys::SOURCE, facts.name.as_str()).map_err(write_err)?;
+    w.add(keys::SOURCE, facts.name.as_str())
+        .map_err(write_err)?;
     let from = match from {
         TableFrom::TokenEmbd => "token-embd",
         _ => "transformer",
     };
     w.add(keys::FROM, from).map_err(write_err)?;
-    w.add(keys::QUERY_PREFIX, profile.query_prefix.as_str()).map_err(write_err)?;
-    w.add(keys::DOCUMENT_PREFIX, profile.document_prefix.as_str()).map_err(write_err)?;
+    w.add(keys::QUERY_PREFIX, profile.query_prefix.as_str())
+        .map_err(write_err)?;
+    w.add(keys::DOCUMENT_PREFIX, profile.document_prefix.as_str())
+        .map_err(write_err)?;
     let n_vocab = (scales.len() / 4) as u64;
     let row = if bits == 4 { dims / 2 } else { dims } as u64;
-    w.add_tensor(keys::TABLE, &[row, n_vocab], GgmlType::I8, TensorData::Bytes(table)).map_err(write_err)?;
-    w.add_tensor(keys::SCALE, &[n_vocab], GgmlType::F32, TensorData::Bytes(scales)).map_err(write_err)?;
+    w.add_tensor(
+        keys::TABLE,
+        &[row, n_vocab],
+        GgmlType::I8,
+        TensorData::Bytes(table),
+    )
+    .map_err(write_err)?;
+    w.add_tensor(
+        keys::SCALE,
+        &[n_vocab],
+        GgmlType::F32,
+        TensorData::Bytes(scales),
+    )
+    .map_err(write_err)?;
     w.write_file(output).map_err(write_err)
 }

@@ -7,8 +7,9 @@
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use llama_cpp_2::model::LlamaModel;
 use llama_cpp_2::token::LlamaToken;
@@ -17,6 +18,7 @@ use crate::memory::{Budget, Refusal};
 use crate::model::{load, LoadedModel};
 use crate::profile::{choose, Pooling, Profile};
 use crate::queue::Queue;
+use crate::reply::Reply;
 use crate::sizing::{fit, Shape};
 use crate::tokens::input_bytes;
 use crate::worker::worker_main;
@@ -30,6 +32,11 @@ pub(crate) const PACK_TOKENS: usize = 512;
 const DEFAULT_MAX_QUEUE: usize = 1 << 16;
 /// Bytes a request holds beside its inputs (its record in the queue, its completion).
 const REQUEST_BYTES: u64 = 256;
+/// Native bytes llama.cpp's tokenizer takes per byte of text tokenised whole (the text copied,
+/// its words, the token buffer; ~34 measured for 20 MB of code with a WordPiece vocabulary).
+const TOKENIZE_BYTES_PER_BYTE: u64 = 40;
+/// Longest an environment's teardown waits for an inference thread to finish its batch.
+const ABANDON_WAIT: Duration = Duration::from_secs(10);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -72,6 +79,8 @@ pub struct EmbedderInfo {
     pub file_size: u64,
     pub n_ctx_train: usize,
     pub n_vocab: u64,
+    /// `tokenizer.ggml.model` of the file.
+    pub tokenizer: String,
     pub memory_budget: Option<u64>,
 }
 
@@ -117,12 +126,18 @@ pub(crate) struct Request {
     pub kind: Option<Kind>,
     pub dimensions: usize,
     pub cancel: Option<Arc<AtomicBool>>,
-    pub done: Completion,
+    pub reply: Reply,
 }
 
 impl Request {
     pub fn len(&self) -> usize {
         self.texts.len().max(self.tokens.len())
+    }
+
+    pub fn cancelled(&self) -> bool {
+        self.cancel
+            .as_ref()
+            .is_some_and(|c| c.load(Ordering::Relaxed))
     }
 }
 
@@ -133,9 +148,50 @@ pub(crate) struct Shared {
     pub stats: Stats,
     pub queue: Queue<Request>,
     pub budget: Arc<Budget>,
+    /// Set when the JS environment or the process is going away: the inference thread stops
+    /// after the batch it is in, and no reply is delivered any more.
+    pub abandoned: Arc<AtomicBool>,
+    /// Why the inference thread stopped on its own (a panic), if it did.
+    pub failure: Mutex<Option<String>>,
+    /// True once the inference thread has exited.
+    stopped: Mutex<bool>,
+    stopped_signal: Condvar,
 }
 
 impl Shared {
+    /// Stops the inference thread without answering anyone, and waits (up to `wait`) for it to
+    /// leave llama.cpp. Idempotent.
+    pub(crate) fn abandon(&self, wait: Duration) {
+        self.abandoned.store(true, Ordering::Release);
+        reject_all(self.queue.close());
+        let stopped = self.stopped.lock().unwrap_or_else(|p| p.into_inner());
+        let _ = self
+            .stopped_signal
+            .wait_timeout_while(stopped, wait, |stopped| !*stopped);
+    }
+
+    /// Called by the inference thread as it exits, however it exits.
+    pub(crate) fn mark_stopped(&self) {
+        *self.stopped.lock().unwrap_or_else(|p| p.into_inner()) = true;
+        self.stopped_signal.notify_all();
+    }
+
+    /// The inference thread panicked: refuse new work and answer what is queued.
+    pub(crate) fn fail(&self, why: String) {
+        *self.failure.lock().unwrap_or_else(|p| p.into_inner()) = Some(why.clone());
+        for r in self.queue.close() {
+            r.reply.send(Err(EngineError::Failed(why.clone())));
+        }
+    }
+
+    /// The error a refused request gets: Failed after a panic, else Disposed.
+    fn closed_error(&self) -> EngineError {
+        match &*self.failure.lock().unwrap_or_else(|p| p.into_inner()) {
+            Some(why) => EngineError::Failed(why.clone()),
+            None => EngineError::Disposed,
+        }
+    }
+
     pub fn prefix(&self, kind: Option<Kind>) -> &str {
         match kind.unwrap_or(Kind::Document) {
             Kind::Query => &self.info.profile.query_prefix,
@@ -205,6 +261,10 @@ impl Embedder {
             info,
             stats: Stats::default(),
             queue: Queue::new(max_queue),
+            abandoned: Arc::new(AtomicBool::new(false)),
+            failure: Mutex::new(None),
+            stopped: Mutex::new(false),
+            stopped_signal: Condvar::new(),
         });
         let (ready_tx, ready_rx) = mpsc::channel::<Result<(), EngineError>>();
         let worker_shared = shared.clone();
@@ -228,6 +288,7 @@ impl Embedder {
                 })
             }
         }
+        crate::lifecycle::register(Arc::downgrade(&shared));
         Ok(Embedder {
             shared,
             worker: Mutex::new(Some(worker)),
@@ -252,12 +313,15 @@ impl Embedder {
         self.shared.queue.len()
     }
 
-    /// Token ids as the model sees the text (special tokens added, no prefix).
-    pub fn tokenize(&self, text: &str) -> Vec<LlamaToken> {
-        self.shared
+    /// Token ids as the model sees the text (special tokens added, no prefix). The native memory
+    /// tokenising takes is held against the budget while it runs.
+    pub fn tokenize(&self, text: &str) -> Result<Vec<LlamaToken>, EngineError> {
+        let _held = self.hold(TOKENIZE_BYTES_PER_BYTE * text.len() as u64)?;
+        Ok(self
+            .shared
             .model
             .vocab()
-            .tokenize(text.as_bytes(), true, false)
+            .tokenize(text.as_bytes(), true, false))
     }
 
     /// Token ids of the text alone: no special tokens, no prefix.
@@ -268,8 +332,19 @@ impl Embedder {
             .tokenize(text.as_bytes(), false, false)
     }
 
-    pub fn count_tokens(&self, text: &str) -> usize {
-        self.tokenize(text).len()
+    /// Tokens of the text as the model sees it, in bounded memory where the tokenizer allows
+    /// (piece by piece), else like `tokenize`, held against the budget.
+    pub fn count_tokens(&self, text: &str) -> Result<usize, EngineError> {
+        match crate::tokens::count(&self.shared.model, &self.shared.info.tokenizer, text) {
+            Some(n) => Ok(n),
+            None => self.tokenize(text).map(|t| t.len()),
+        }
+    }
+
+    /// Reserves `bytes` of the budget until the guard drops.
+    fn hold(&self, bytes: u64) -> Result<Held<'_>, EngineError> {
+        self.shared.budget.reserve(bytes).map_err(refused)?;
+        Ok(Held(&self.shared.budget, bytes))
     }
 
     /// Queues a request without waiting: `done` is called exactly once, later from the inference
@@ -307,7 +382,10 @@ impl Embedder {
             Err(e) => return done(Err(e)),
         };
         let dims = self.shared.info.dimensions as u64;
-        let need = sequences.iter().map(|s| 4 * s.len() as u64 + 4 * dims + 64).sum();
+        let need = sequences
+            .iter()
+            .map(|s| 4 * s.len() as u64 + 4 * dims + 64)
+            .sum();
         self.enqueue(Vec::new(), sequences, need, request, cancel, done);
     }
 
@@ -325,7 +403,11 @@ impl Embedder {
                     "input {index} is an empty token sequence"
                 )));
             }
-            if let Some((at, t)) = s.iter().enumerate().find(|(_, t)| t.0 < 0 || t.0 >= n_vocab) {
+            if let Some((at, t)) = s
+                .iter()
+                .enumerate()
+                .find(|(_, t)| t.0 < 0 || t.0 >= n_vocab)
+            {
                 return Err(EngineError::InvalidArgument(format!(
                     "input {index}: token id {} at position {at} is outside the vocabulary (0..{n_vocab})",
                     t.0
@@ -353,7 +435,12 @@ impl Embedder {
         request: &EmbedRequest,
     ) -> Result<Vec<Vec<f32>>, EngineError> {
         let (tx, rx) = mpsc::channel();
-        self.submit_tokens(sequences, request, None, Box::new(move |r| drop(tx.send(r))));
+        self.submit_tokens(
+            sequences,
+            request,
+            None,
+            Box::new(move |r| drop(tx.send(r))),
+        );
         Ok(rx.recv().map_err(|_| EngineError::Disposed)??.vectors)
     }
 
@@ -391,15 +478,7 @@ impl Embedder {
         let budget = &self.shared.budget;
         if let Err(refusal) = budget.reserve(need) {
             self.shared.stats.rejected.fetch_add(1, Ordering::Relaxed);
-            return done(Err(match refusal {
-                Refusal::NeverFits { need, room } => EngineError::MemoryBudget(format!(
-                    "this request needs {} of native memory while queued, more than the {} the \
-                     memoryBudget leaves beside the context: split it or raise memoryBudget",
-                    crate::sizing::human(need),
-                    crate::sizing::human(room)
-                )),
-                Refusal::Busy { need, free } => EngineError::MemoryBusy { need, free },
-            }));
+            return done(Err(refused(refusal)));
         }
         let held = budget.clone();
         let done: Completion = Box::new(move |result| {
@@ -413,13 +492,17 @@ impl Embedder {
             kind: request.kind,
             dimensions,
             cancel,
-            done,
+            reply: Reply::new(done, self.shared.abandoned.clone()),
         };
         if let Err((item, e)) = self.shared.queue.push(item) {
-            if matches!(e, EngineError::QueueFull { .. }) {
-                self.shared.stats.rejected.fetch_add(1, Ordering::Relaxed);
-            }
-            (item.done)(Err(e));
+            let e = match e {
+                EngineError::QueueFull { .. } => {
+                    self.shared.stats.rejected.fetch_add(1, Ordering::Relaxed);
+                    e
+                }
+                _ => self.shared.closed_error(),
+            };
+            item.reply.send(Err(e));
         }
     }
 
@@ -453,6 +536,28 @@ impl Embedder {
     pub fn is_disposed(&self) -> bool {
         self.shared.queue.is_closed()
     }
+
+    /// Refuses new work and an answer to anyone, stops the inference thread after the batch it is
+    /// in, and waits for it: for a JS environment being torn down (a worker_thread terminated),
+    /// whose promises can no longer be settled. Idempotent.
+    pub fn abandon(&self) {
+        self.shared.abandon(ABANDON_WAIT);
+        let handle = self.worker.lock().ok().and_then(|mut w| w.take());
+        if let Some(handle) = handle {
+            if handle.is_finished() {
+                let _ = handle.join();
+            }
+        }
+    }
+
+    /// Whether the inference thread stopped after a panic (every later call fails).
+    pub fn failure(&self) -> Option<String> {
+        self.shared
+            .failure
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
 }
 
 impl Drop for Embedder {
@@ -463,9 +568,31 @@ impl Drop for Embedder {
     }
 }
 
+/// A budget refusal as the caller sees it.
+fn refused(refusal: Refusal) -> EngineError {
+    match refusal {
+        Refusal::NeverFits { need, room } => EngineError::MemoryBudget(format!(
+            "this request needs {} of native memory while queued, more than the {} the \
+             memoryBudget leaves beside the context: split it or raise memoryBudget",
+            crate::sizing::human(need),
+            crate::sizing::human(room)
+        )),
+        Refusal::Busy { need, free } => EngineError::MemoryBusy { need, free },
+    }
+}
+
+/// Budget held for the length of a call.
+struct Held<'a>(&'a Budget, u64);
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        self.0.release(self.1);
+    }
+}
+
 pub(crate) fn reject_all(requests: Vec<Request>) {
     for r in requests {
-        (r.done)(Err(EngineError::Disposed));
+        r.reply.send(Err(EngineError::Disposed));
     }
 }
 
@@ -524,7 +651,7 @@ fn resolve(m: &LoadedModel, o: &EmbedderOptions) -> Result<EmbedderInfo, EngineE
         file_size: m.file_size,
         n_ctx_train,
         n_vocab: m.facts.n_vocab,
+        tokenizer: m.facts.tokenizer.clone(),
         memory_budget: o.memory_budget,
     })
 }
-

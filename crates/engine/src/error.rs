@@ -40,10 +40,20 @@ pub enum EngineError {
     Disposed,
     #[error("llama.cpp failed while embedding: {0}")]
     Inference(String),
-    #[error("quantizing {input} to {ftype} failed (llama.cpp returned {code})")]
+    /// A vector that is not a result: NaN or infinite values, or all zeros (the model's weights
+    /// are broken, or its output for this input is degenerate).
+    #[error("input {index}: the model produced {what}, not an embedding")]
+    BadVector { index: usize, what: &'static str },
+    /// A bug in gguf-embed (a caught panic, a request dropped unanswered).
+    #[error("internal error (a bug in gguf-embed): {0}")]
+    Internal(String),
+    /// The Embedder's inference thread stopped after an internal error; load it again.
+    #[error("the embedder failed after an internal error and takes no more work: {0}")]
+    Failed(String),
+    #[error("quantizing {input} to {ftype} failed: {reason}")]
     Quantize {
         input: PathBuf,
         ftype: String,
-        code: u32,
+        reason: String,
     },
 }

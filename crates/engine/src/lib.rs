@@ -4,11 +4,12 @@
 
 pub mod backend;
 mod context;
-pub mod convert;
 pub mod distill;
 pub mod embedder;
 mod error;
+pub mod fault;
 mod inspect;
+mod lifecycle;
 pub mod memory;
 pub mod model;
 mod pca;
@@ -16,17 +17,19 @@ pub mod plan;
 pub mod preflight;
 pub mod profile;
 pub mod quantize;
-pub mod static_embedder;
 mod queue;
+mod reply;
 pub mod sizing;
+pub mod static_embedder;
 pub mod synthetic;
 pub mod tokens;
 mod worker;
 
 pub use error::EngineError;
-/// Token ids as the tokenizer gives them and the engine takes them.
-pub use llama_cpp_2::token::LlamaToken;
+pub use gguf_embed_convert as convert;
 pub use gguf_embed_format as format;
 pub use inspect::{
     inspect, inspect_gguf, MetaEntry, MetaScalar, ModelInfo, TensorSummary, TypeBytes,
 };
+/// Token ids as the tokenizer gives them and the engine takes them.
+pub use llama_cpp_2::token::LlamaToken;

@@ -73,10 +73,16 @@ impl ContextBytes {
 
 /// Runs `f` (which creates a context) and reads what llama.cpp said it allocated.
 pub(crate) fn measure<R>(f: impl FnOnce() -> R) -> (R, ContextBytes) {
+    let (result, log) = capture_log(f);
+    (result, parse_buffer_sizes(&log))
+}
+
+/// Runs `f` and returns what llama.cpp logged on this thread meanwhile.
+pub(crate) fn capture_log<R>(f: impl FnOnce() -> R) -> (R, String) {
     CAPTURE.with(|c| *c.borrow_mut() = Some(String::new()));
     let result = f();
     let log = CAPTURE.with(|c| c.borrow_mut().take()).unwrap_or_default();
-    (result, parse_buffer_sizes(&log))
+    (result, log)
 }
 
 /// Sums llama.cpp's "<buffer> <kind> buffer size = <x> MiB" lines. Sizes are printed to 0.01 MiB,
@@ -227,9 +233,21 @@ mod tests {
     fn budget_refuses_past_its_limit_and_tracks_the_peak() {
         let b = Budget::new(Some(1000));
         b.set_fixed(600);
-        assert_eq!(b.reserve(500), Err(Refusal::NeverFits { need: 500, room: 400 }));
+        assert_eq!(
+            b.reserve(500),
+            Err(Refusal::NeverFits {
+                need: 500,
+                room: 400
+            })
+        );
         b.reserve(300).unwrap();
-        assert_eq!(b.reserve(200), Err(Refusal::Busy { need: 200, free: 100 }));
+        assert_eq!(
+            b.reserve(200),
+            Err(Refusal::Busy {
+                need: 200,
+                free: 100
+            })
+        );
         assert_eq!(b.used(), 900);
         b.release(300);
         b.reserve(400).unwrap();

@@ -26,7 +26,10 @@ impl Pca {
         let mut cov = vec![vec![0f64; d]; d];
         let mut centred = vec![0f64; d];
         for (r, _) in rows.iter().zip(use_row).filter(|(_, &u)| u) {
-            centred.iter_mut().zip(r.iter().zip(&mean)).for_each(|(c, (&x, m))| *c = x as f64 - m);
+            centred
+                .iter_mut()
+                .zip(r.iter().zip(&mean))
+                .for_each(|(c, (&x, m))| *c = x as f64 - m);
             for i in 0..d {
                 let ci = centred[i];
                 let row = &mut cov[i];
@@ -48,7 +51,10 @@ impl Pca {
         let k = k.min(d);
         Pca {
             mean,
-            components: order[..k].iter().map(|&c| (0..d).map(|i| vectors[i][c]).collect()).collect(),
+            components: order[..k]
+                .iter()
+                .map(|&c| (0..d).map(|i| vectors[i][c]).collect())
+                .collect(),
             variances: order[..k].iter().map(|&c| values[c]).collect(),
             total_variance,
         }
@@ -57,7 +63,12 @@ impl Pca {
     pub fn project(&self, row: &[f32]) -> Vec<f32> {
         self.components
             .iter()
-            .map(|c| c.iter().zip(row.iter().zip(&self.mean)).map(|(w, (&x, m))| w * (x as f64 - m)).sum::<f64>() as f32)
+            .map(|c| {
+                c.iter()
+                    .zip(row.iter().zip(&self.mean))
+                    .map(|(w, (&x, m))| w * (x as f64 - m))
+                    .sum::<f64>() as f32
+            })
             .collect()
     }
 }
@@ -65,10 +76,22 @@ impl Pca {
 /// Eigenvalues and eigenvectors (columns of the second result) of a symmetric matrix.
 pub fn symmetric_eigen(mut a: Vec<Vec<f64>>) -> (Vec<f64>, Vec<Vec<f64>>) {
     let n = a.len();
-    let mut v: Vec<Vec<f64>> = (0..n).map(|i| (0..n).map(|j| if i == j { 1.0 } else { 0.0 }).collect()).collect();
-    let scale: f64 = a.iter().flatten().map(|x| x * x).sum::<f64>().sqrt().max(f64::MIN_POSITIVE);
+    let mut v: Vec<Vec<f64>> = (0..n)
+        .map(|i| (0..n).map(|j| if i == j { 1.0 } else { 0.0 }).collect())
+        .collect();
+    let scale: f64 = a
+        .iter()
+        .flatten()
+        .map(|x| x * x)
+        .sum::<f64>()
+        .sqrt()
+        .max(f64::MIN_POSITIVE);
     for _sweep in 0..60 {
-        let off: f64 = (0..n).flat_map(|i| (0..n).filter(move |&j| j != i).map(move |j| (i, j))).map(|(i, j)| a[i][j] * a[i][j]).sum::<f64>().sqrt();
+        let off: f64 = (0..n)
+            .flat_map(|i| (0..n).filter(move |&j| j != i).map(move |j| (i, j)))
+            .map(|(i, j)| a[i][j] * a[i][j])
+            .sum::<f64>()
+            .sqrt();
         if off <= 1e-12 * scale {
             break;
         }
@@ -130,12 +153,18 @@ mod tests {
             .map(|i| {
                 let t = i as f32 / 10.0 - 10.0;
                 let n = if i % 2 == 0 { 0.01 } else { -0.01 };
-                vec![3.0 * t / 5.0 - 4.0 * n / 5.0 + 1.0, 4.0 * t / 5.0 + 3.0 * n / 5.0 - 2.0]
+                vec![
+                    3.0 * t / 5.0 - 4.0 * n / 5.0 + 1.0,
+                    4.0 * t / 5.0 + 3.0 * n / 5.0 - 2.0,
+                ]
             })
             .collect();
         let pca = Pca::fit(&rows, &vec![true; rows.len()], 1);
         let c = &pca.components[0];
-        assert!((c[0].abs() - 0.6).abs() < 1e-4 && (c[1].abs() - 0.8).abs() < 1e-4, "{c:?}");
+        assert!(
+            (c[0].abs() - 0.6).abs() < 1e-4 && (c[1].abs() - 0.8).abs() < 1e-4,
+            "{c:?}"
+        );
         assert!((pca.mean[0] - 1.0 + 0.03).abs() < 0.1);
         let p = pca.project(&rows[0]);
         assert_eq!(p.len(), 1);

@@ -64,6 +64,8 @@ pub struct ModelFacts {
     pub kv_bytes_per_token: u64,
     /// Tokens in the vocabulary (`tokenizer.ggml.tokens`).
     pub n_vocab: u64,
+    /// `tokenizer.ggml.model`: "bert" (WordPiece), "gpt2" (BPE), "llama" (SentencePiece), "t5"...
+    pub tokenizer: String,
 }
 
 impl ModelFacts {
@@ -104,7 +106,13 @@ impl ModelFacts {
             .get("tokenizer.ggml.tokens")
             .and_then(|v| v.as_array())
             .map_or(0, |a| a.len());
+        let tokenizer = g
+            .get("tokenizer.ggml.model")
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
+            .to_owned();
         ModelFacts {
+            tokenizer,
             causal,
             kv_bytes_per_token,
             n_vocab,
@@ -211,6 +219,7 @@ mod tests {
             causal,
             kv_bytes_per_token: 0,
             n_vocab: 0,
+            tokenizer: String::new(),
         }
     }
 

@@ -8,6 +8,7 @@ use std::path::Path;
 use gguf_embed_format::{temp_path, Gguf, Limits};
 
 use crate::backend::backend;
+use crate::memory::capture_log;
 use crate::EngineError;
 
 /// llama.cpp `llama_ftype` ids by the names its quantize tool accepts.
@@ -67,22 +68,56 @@ pub fn quantize(
     };
     let (cin, ctmp) = (c(input)?, c(&tmp)?);
     // SAFETY: plain C call with NUL-terminated paths and a params struct from llama.cpp's defaults.
-    let code = unsafe {
+    let (code, log) = capture_log(|| unsafe {
         let mut params = llama_cpp_sys_2::llama_model_quantize_default_params();
         params.ftype = id as _;
         params.nthread = threads.map(|t| t as i32).unwrap_or(0);
         llama_cpp_sys_2::llama_model_quantize(cin.as_ptr(), ctmp.as_ptr(), &params)
+    });
+    let renamed = if code == 0 {
+        std::fs::rename(&tmp, output).map_err(|e| e.to_string())
+    } else {
+        Err(reason_from_log(&log, code))
     };
-    if code != 0 {
+    renamed.map_err(|reason| {
         let _ = std::fs::remove_file(&tmp);
-        return Err(EngineError::Quantize {
+        EngineError::Quantize {
             input: input.to_path_buf(),
             ftype: name,
-            code,
-        });
-    }
-    std::fs::rename(&tmp, output).map_err(|e| EngineError::ModelLoad {
-        path: output.to_path_buf(),
-        reason: e.to_string(),
+            reason,
+        }
     })
+}
+
+/// llama.cpp's quantizer returns 1 for every failure and says why only in its log: the line that
+/// names the error (e.g. "failed to open ...: Permission denied"), else the last one.
+fn reason_from_log(log: &str, code: u32) -> String {
+    let lines: Vec<&str> = log
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    lines
+        .iter()
+        .rev()
+        .find(|l| l.contains("error") || l.contains("failed"))
+        .or(lines.last())
+        .map(|l| l.to_string())
+        .unwrap_or_else(|| format!("llama.cpp returned {code} and logged nothing"))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_reason_is_the_error_line_of_the_log() {
+        let log = "llama_model_quantize: loading\nllama_model_quantize: failed to quantize: cannot open out.gguf\nmain: done\n";
+        assert_eq!(
+            super::reason_from_log(log, 1),
+            "llama_model_quantize: failed to quantize: cannot open out.gguf"
+        );
+        assert_eq!(
+            super::reason_from_log("", 1),
+            "llama.cpp returned 1 and logged nothing"
+        );
+    }
 }

@@ -28,7 +28,12 @@ pub struct Shape {
 /// Room one full-length input needs while queued: the least a budget must leave beside the context.
 pub fn min_input_room(context_size: usize, shape: &Shape) -> u64 {
     // a full input of ~4 bytes per token, twice (a request and the round working on it)
-    2 * input_bytes(4 * context_size, shape.prefix_len, context_size, shape.dimensions) + 256
+    2 * input_bytes(
+        4 * context_size,
+        shape.prefix_len,
+        context_size,
+        shape.dimensions,
+    ) + 256
 }
 
 struct Probe {

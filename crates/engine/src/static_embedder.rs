@@ -47,16 +47,30 @@ pub struct StaticEmbedder {
 }
 
 fn invalid(path: &Path, m: String) -> EngineError {
-    EngineError::ModelLoad { path: path.to_path_buf(), reason: m }
+    EngineError::ModelLoad {
+        path: path.to_path_buf(),
+        reason: m,
+    }
 }
 
 impl StaticEmbedder {
     pub fn load(path: &Path, max_tokens: Option<usize>) -> Result<StaticEmbedder, EngineError> {
         let file = Gguf::open(path, &Limits::default())?;
         let uint = |k: &str| file.get(k).and_then(|v| v.as_u64());
-        let text = |k: &str| file.get(k).and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+        let text = |k: &str| {
+            file.get(k)
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default()
+        };
         let (Some(dims), Some(bits)) = (uint(keys::DIMENSIONS), uint(keys::BITS)) else {
-            return Err(invalid(path, format!("not a static table (no {} / {}): `gguf-embed distill` makes one", keys::DIMENSIONS, keys::BITS)));
+            return Err(invalid(
+                path,
+                format!(
+                    "not a static table (no {} / {}): `gguf-embed distill` makes one",
+                    keys::DIMENSIONS,
+                    keys::BITS
+                ),
+            ));
         };
         let vocab = file
             .get("tokenizer.ggml.tokens")
@@ -64,24 +78,47 @@ impl StaticEmbedder {
             .map_or(0, |a| a.len() as usize);
         let (dims, bits) = (dims as usize, bits as u8);
         if !(bits == 8 || bits == 4 && dims % 2 == 0) || dims == 0 || vocab == 0 {
-            return Err(invalid(path, format!("{dims} dimensions of {bits} bits over {vocab} tokens is not a table")));
+            return Err(invalid(
+                path,
+                format!("{dims} dimensions of {bits} bits over {vocab} tokens is not a table"),
+            ));
         }
         let row = if bits == 4 { dims / 2 } else { dims };
-        let tensor = |name: &str, ty: GgmlType, shape: &[u64]| -> Result<(usize, usize), EngineError> {
-            let t = file.tensor(name).ok_or_else(|| invalid(path, format!("tensor {name} is missing")))?;
-            if t.ggml_type != ty || t.shape() != shape {
-                return Err(invalid(path, format!("tensor {name} is {} {:?}, expected {} {shape:?}", t.ggml_type.name(), t.shape(), ty.name())));
-            }
-            Ok((t.file_offset as usize, t.n_bytes as usize))
-        };
+        let tensor =
+            |name: &str, ty: GgmlType, shape: &[u64]| -> Result<(usize, usize), EngineError> {
+                let t = file
+                    .tensor(name)
+                    .ok_or_else(|| invalid(path, format!("tensor {name} is missing")))?;
+                if t.ggml_type != ty || t.shape() != shape {
+                    return Err(invalid(
+                        path,
+                        format!(
+                            "tensor {name} is {} {:?}, expected {} {shape:?}",
+                            t.ggml_type.name(),
+                            t.shape(),
+                            ty.name()
+                        ),
+                    ));
+                }
+                Ok((t.file_offset as usize, t.n_bytes as usize))
+            };
         let table = tensor(keys::TABLE, GgmlType::I8, &[row as u64, vocab as u64])?;
         let scales = tensor(keys::SCALE, GgmlType::F32, &[vocab as u64])?;
         // llama.cpp reads the tokenizer (and the hyper-parameters) of a vocab-only load: checked first.
-        preflight_vocab(&file).map_err(|source| EngineError::Preflight { path: path.to_path_buf(), source })?;
-        let path_str = path.to_str().ok_or_else(|| invalid(path, "the path is not valid UTF-8".into()))?;
+        preflight_vocab(&file).map_err(|source| EngineError::Preflight {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let path_str = path
+            .to_str()
+            .ok_or_else(|| invalid(path, "the path is not valid UTF-8".into()))?;
         let params = LlamaModelParams::default().with_vocab_only(true);
-        let tokenizer = LlamaModel::load_from_file(backend()?, path_str, &params)
-            .map_err(|e| invalid(path, format!("llama.cpp could not load its tokenizer ({e})")))?;
+        let tokenizer = LlamaModel::load_from_file(backend()?, path_str, &params).map_err(|e| {
+            invalid(
+                path,
+                format!("llama.cpp could not load its tokenizer ({e})"),
+            )
+        })?;
         let info = StaticInfo {
             path: path.display().to_string(),
             name: text("general.name"),
@@ -96,7 +133,13 @@ impl StaticEmbedder {
             table_bytes: (table.1 + scales.1) as u64,
             file_size: file.file_len(),
         };
-        Ok(StaticEmbedder { file, table, scales, tokenizer: Arc::new(tokenizer), info })
+        Ok(StaticEmbedder {
+            file,
+            table,
+            scales,
+            tokenizer: Arc::new(tokenizer),
+            info,
+        })
     }
 
     pub fn info(&self) -> &StaticInfo {
@@ -121,7 +164,9 @@ impl StaticEmbedder {
         let bytes = self.file.bytes();
         if self.info.bits == 8 {
             let row = &bytes[self.table.0 + t * dims..][..dims];
-            sum.iter_mut().zip(row).for_each(|(s, &q)| *s += (q as i8) as f32 * scale);
+            sum.iter_mut()
+                .zip(row)
+                .for_each(|(s, &q)| *s += (q as i8) as f32 * scale);
         } else {
             let row = &bytes[self.table.0 + t * dims / 2..][..dims / 2];
             for (k, &b) in row.iter().enumerate() {
@@ -134,12 +179,21 @@ impl StaticEmbedder {
 
     /// One vector per text: the mean of its tokens' rows, L2-normalised (all zeros when no token
     /// has a row). `dimensions` keeps the first N (the table's are PCA components, by variance).
-    pub fn embed(&self, texts: &[String], kind: Option<Kind>, dimensions: Option<usize>) -> Result<Vec<Vec<f32>>, EngineError> {
+    pub fn embed(
+        &self,
+        texts: &[String],
+        kind: Option<Kind>,
+        dimensions: Option<usize>,
+    ) -> Result<Vec<Vec<f32>>, EngineError> {
         let dims = self.info.dimensions;
         let keep = match dimensions {
             None => dims,
             Some(d) if d >= 1 && d <= dims => d,
-            Some(d) => return Err(EngineError::InvalidArgument(format!("dimensions must be between 1 and the table's {dims}, got {d}"))),
+            Some(d) => {
+                return Err(EngineError::InvalidArgument(format!(
+                    "dimensions must be between 1 and the table's {dims}, got {d}"
+                )))
+            }
         };
         let prefix = match kind.unwrap_or(Kind::Document) {
             Kind::Query => &self.info.query_prefix,
@@ -149,9 +203,19 @@ impl StaticEmbedder {
             .iter()
             .enumerate()
             .map(|(i, text)| {
-                let tokens = prepare(&self.tokenizer, i, prefix, text, self.info.max_tokens, Truncate::End)?;
+                let tokens = prepare(
+                    &self.tokenizer,
+                    i,
+                    prefix,
+                    text,
+                    self.info.max_tokens,
+                    Truncate::End,
+                )?;
                 let mut sum = vec![0f32; dims];
-                let n = tokens.iter().filter(|t| self.add_row(t.0.max(0) as usize, &mut sum)).count();
+                let n = tokens
+                    .iter()
+                    .filter(|t| self.add_row(t.0.max(0) as usize, &mut sum))
+                    .count();
                 sum.truncate(keep);
                 let norm = sum.iter().map(|x| (*x as f64).powi(2)).sum::<f64>().sqrt();
                 if n > 0 && norm > 0.0 {
@@ -164,6 +228,11 @@ impl StaticEmbedder {
     }
 
     pub fn tokenize(&self, text: &str) -> Vec<i32> {
-        self.tokenizer.vocab().tokenize(text.as_bytes(), true, false).into_iter().map(|t| t.0).collect()
+        self.tokenizer
+            .vocab()
+            .tokenize(text.as_bytes(), true, false)
+            .into_iter()
+            .map(|t| t.0)
+            .collect()
     }
 }

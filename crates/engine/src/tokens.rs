@@ -16,6 +16,51 @@ const FIRST_PROBE_MIN_BYTES: usize = 64 * 1024;
 /// those of the whole text (the word cut at the prefix's end may tokenise differently).
 const MARGIN: usize = 16;
 
+/// Text bytes tokenised at a time when counting a long text's tokens.
+const COUNT_PIECE_BYTES: usize = 64 * 1024;
+
+/// How many tokens the model makes of `text` (special tokens included), or `None` when its
+/// tokenizer cannot be run piece by piece with an exact answer. Memory stays proportional to a
+/// piece, not to the text (a 20 MB text tokenised whole takes ~30x its size in native memory).
+///
+/// Exact for WordPiece (words never span whitespace) and GPT-style BPE, whose pre-tokenisers
+/// start a new piece at a single space between two non-space characters and attach that space to
+/// the following word: pieces are cut just before such a space. SentencePiece and Unigram
+/// tokenizers add a space to the start of each text, so a cut would change the count.
+/// `tokenizer` is the file's `tokenizer.ggml.model` (llama-cpp-2's `vocab_type()` panics on
+/// WordPiece vocabularies, so the type is taken from the metadata llama.cpp chose it by).
+pub fn count(model: &LlamaModel, tokenizer: &str, text: &str) -> Option<usize> {
+    let vocab = model.vocab();
+    if !matches!(tokenizer, "bert" | "gpt2") {
+        return None;
+    }
+    let specials = vocab.tokenize(b"", true, false).len();
+    let mut rest = text;
+    let mut total = specials;
+    while !rest.is_empty() {
+        let at = if rest.len() <= COUNT_PIECE_BYTES {
+            rest.len()
+        } else {
+            piece_end(rest, COUNT_PIECE_BYTES)?
+        };
+        total += vocab.tokenize(rest[..at].as_bytes(), false, false).len();
+        rest = &rest[at..];
+    }
+    Some(total)
+}
+
+/// The last position at or before `at` holding a single space between two non-whitespace
+/// characters (the piece ends before the space); `None` if the last 16 KiB have none (a text
+/// with no such space, e.g. one huge token run: counted whole instead).
+fn piece_end(text: &str, at: usize) -> Option<usize> {
+    let b = text.as_bytes();
+    (at.saturating_sub(16 * 1024).max(1)..at.min(b.len() - 1))
+        .rev()
+        .find(|&i| {
+            b[i] == b' ' && !b[i - 1].is_ascii_whitespace() && !b[i + 1].is_ascii_whitespace()
+        })
+}
+
 /// How an over-long input is handled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Truncate {
@@ -120,6 +165,16 @@ pub fn input_bytes(text_len: usize, prefix_len: usize, limit: usize, dims: usize
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pieces_end_before_a_single_space_between_words() {
+        assert_eq!(piece_end("ab cd  ef", 8), Some(2));
+        assert_eq!(piece_end("abcdefgh", 7), None);
+        // Never inside a run of spaces or next to a newline.
+        assert_eq!(piece_end("a  \nb", 5), None);
+        let s = format!("{} é", "x".repeat(10));
+        assert_eq!(piece_end(&s, s.len()), Some(10));
+    }
 
     #[test]
     fn cuts_after_whitespace_or_on_a_char_boundary() {

@@ -2,6 +2,7 @@
 //! Sync), takes queued requests in arrival order, tokenises them, packs all their inputs into
 //! shared batches and answers each request with its own vectors.
 
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::Ordering;
 use std::sync::mpsc;
 use std::sync::Arc;
@@ -11,7 +12,8 @@ use llama_cpp_2::llama_batch::LlamaBatch;
 use llama_cpp_2::token::LlamaToken;
 
 use crate::context::{create, params, working_bytes, MAX_SEQS};
-use crate::embedder::{Embedded, EmbedderInfo, Request, Shared, PACK_TOKENS};
+use crate::embedder::{Embedded, Request, Shared, PACK_TOKENS};
+use crate::fault;
 use crate::memory::LIVE;
 use crate::plan::pack;
 use crate::EngineError;
@@ -57,6 +59,14 @@ impl Drop for LiveContext {
 }
 
 pub(crate) fn worker_main(shared: Arc<Shared>, ready: mpsc::Sender<Result<(), EngineError>>) {
+    /// Marks the thread stopped however it leaves (return or unwind).
+    struct Stopped<'a>(&'a Shared);
+    impl Drop for Stopped<'_> {
+        fn drop(&mut self) {
+            self.0.mark_stopped();
+        }
+    }
+    let _stopped = Stopped(&shared);
     yield_to_the_event_loop();
     let info = &shared.info;
     let p = params(info.profile.pooling, info.batch_tokens, info.threads);
@@ -104,190 +114,279 @@ pub(crate) fn worker_main(shared: Arc<Shared>, ready: mpsc::Sender<Result<(), En
         }) else {
             break;
         };
-        shared
-            .stats
-            .in_flight
-            .fetch_add(requests.len() as u64, Ordering::Relaxed);
-        run_round(&shared, &mut ctx, &mut batch, requests);
+        let taken = requests.len() as u64;
+        shared.stats.in_flight.fetch_add(taken, Ordering::Relaxed);
+        // A panic anywhere in the round: every request it held is answered (Reply's Drop), the
+        // queue is closed with the reason, and the thread stops; the context is not trusted again.
+        let round = catch_unwind(AssertUnwindSafe(|| {
+            fault::point("take");
+            Round::new(&shared, requests).run(&mut ctx, &mut batch)
+        }));
+        if let Err(payload) = round {
+            shared.stats.in_flight.store(0, Ordering::Relaxed);
+            shared.fail(panic_message(payload.as_ref()));
+            break;
+        }
+        if shared.abandoned.load(Ordering::Acquire) {
+            break;
+        }
+    }
+}
+
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic on the inference thread".into())
+}
+
+/// One request of a round, with what it gets back.
+struct Slot {
+    /// `None` once answered.
+    request: Option<Request>,
+    out: Embedded,
+    /// Its inputs not yet embedded: answered as soon as this reaches 0, not at the end of the
+    /// round (its caller waits less, and the JS thread gets answers spread out).
+    remaining: usize,
+    /// The first failure among its inputs; the request is answered with it.
+    error: Option<EngineError>,
+}
+
+/// One tokenised input: which slot and which of its inputs, and the tokens.
+struct Input {
+    slot: usize,
+    index: usize,
+    tokens: Vec<LlamaToken>,
+}
+
+/// The requests taken together from the queue, tokenised, packed into shared batches and answered
+/// each with its own vectors.
+struct Round<'a> {
+    shared: &'a Shared,
+    slots: Vec<Slot>,
+    inputs: Vec<Input>,
+}
+
+impl<'a> Round<'a> {
+    fn new(shared: &'a Shared, requests: Vec<Request>) -> Self {
+        let mut round = Round {
+            shared,
+            slots: Vec::with_capacity(requests.len()),
+            inputs: Vec::new(),
+        };
+        for r in requests {
+            if r.cancelled() {
+                shared.stats.aborted.fetch_add(1, Ordering::Relaxed);
+                respond(shared, r, Err(EngineError::Aborted));
+            } else {
+                round.add(r);
+            }
+        }
+        round
+    }
+
+    /// Tokenises a request's inputs; a request whose input fails is answered at once.
+    fn add(&mut self, r: Request) {
+        let info = &self.shared.info;
+        let slot = self.slots.len();
+        let start = self.inputs.len();
+        fault::point("tokenize");
+        for (index, t) in r.tokens.iter().enumerate() {
+            let tokens = t[..t.len().min(info.context_size)].to_vec();
+            self.inputs.push(Input {
+                slot,
+                index,
+                tokens,
+            });
+        }
+        let mut failed = None;
+        for (index, text) in r.texts.iter().enumerate() {
+            match self.shared.prepare(r.first_index + index, text, r.kind) {
+                Ok(tokens) => self.inputs.push(Input {
+                    slot,
+                    index,
+                    tokens,
+                }),
+                Err(e) => {
+                    failed = Some(e);
+                    break;
+                }
+            }
+        }
+        if let Some(e) = failed {
+            self.inputs.truncate(start);
+            return respond(self.shared, r, Err(e));
+        }
+        let n = r.len();
+        self.slots.push(Slot {
+            out: Embedded {
+                vectors: vec![Vec::new(); n],
+                tokens: self.inputs[start..]
+                    .iter()
+                    .map(|i| i.tokens.len())
+                    .collect(),
+            },
+            remaining: n,
+            request: Some(r),
+            error: None,
+        });
+    }
+
+    fn run(mut self, ctx: &mut LlamaContext, batch: &mut LlamaBatch) {
+        let info = &self.shared.info;
+        let lengths: Vec<usize> = self.inputs.iter().map(|i| i.tokens.len()).collect();
+        let longest = lengths.iter().copied().max().unwrap_or(0);
+        let target = PACK_TOKENS.max(longest).min(info.batch_tokens);
+        let max_seqs = MAX_SEQS.min(info.batch_tokens);
+        for group in pack(&lengths, target, max_seqs) {
+            // Skip batches whose every sequence belongs to requests aborted meanwhile.
+            if group.iter().any(|&i| self.wanted(self.inputs[i].slot)) {
+                if let Err(e) = self.run_batch(ctx, batch, &group) {
+                    // The context may be in any state after a failed call: fail the round.
+                    for slot in &mut self.slots {
+                        slot.error
+                            .get_or_insert_with(|| EngineError::Inference(e.clone()));
+                    }
+                    break;
+                }
+            }
+            for &i in &group {
+                let slot = self.inputs[i].slot;
+                self.slots[slot].remaining -= 1;
+                if self.slots[slot].remaining == 0 {
+                    self.answer(slot);
+                }
+            }
+        }
+        for slot in 0..self.slots.len() {
+            self.answer(slot);
+        }
+    }
+
+    /// Whether a slot's request still wants its vectors.
+    fn wanted(&self, slot: usize) -> bool {
+        let live = self.slots[slot]
+            .request
+            .as_ref()
+            .is_some_and(|r| !r.cancelled());
+        live && !self.shared.abandoned.load(Ordering::Relaxed)
+    }
+
+    /// One llama.cpp call over the inputs of `group`; each pooled vector is finished into its slot.
+    fn run_batch(
+        &mut self,
+        ctx: &mut LlamaContext,
+        batch: &mut LlamaBatch,
+        group: &[usize],
+    ) -> Result<(), String> {
+        let info = &self.shared.info;
+        let total: usize = group.iter().map(|&i| self.inputs[i].tokens.len()).sum();
+        // The plan never exceeds the context; checked again here because llama.cpp would abort.
+        if total > info.batch_tokens || group.len() > MAX_SEQS.min(info.batch_tokens) {
+            return Err(format!(
+                "batch of {total} tokens in {} sequences",
+                group.len()
+            ));
+        }
+        ctx.clear_kv_cache();
+        batch.clear();
+        for (seq, &i) in group.iter().enumerate() {
+            batch
+                .add_sequence(&self.inputs[i].tokens, seq as i32, true)
+                .map_err(|e| e.to_string())?;
+        }
+        fault::point("batch");
+        if info.causal {
+            ctx.decode(batch).map_err(|e| e.to_string())?;
+        } else {
+            ctx.encode(batch).map_err(|e| e.to_string())?;
+        }
+        fault::point("pool");
+        for (seq, &i) in group.iter().enumerate() {
+            let pooled = ctx
+                .embeddings_seq_ith(seq as i32)
+                .map_err(|e| e.to_string())?;
+            let Input { slot, index, .. } = self.inputs[i];
+            let s = &mut self.slots[slot];
+            let Some(r) = &s.request else { continue };
+            match finish(pooled, r.dimensions, info.normalize) {
+                Ok(v) => s.out.vectors[index] = v,
+                Err(what) => {
+                    let index = r.first_index + index;
+                    s.error
+                        .get_or_insert(EngineError::BadVector { index, what });
+                }
+            }
+        }
+        let stats = &self.shared.stats;
+        stats.batches.fetch_add(1, Ordering::Relaxed);
+        stats.tokens.fetch_add(total as u64, Ordering::Relaxed);
+        stats
+            .inputs
+            .fetch_add(group.len() as u64, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Answers a slot's request, if not yet answered.
+    fn answer(&mut self, slot: usize) {
+        let s = &mut self.slots[slot];
+        let Some(r) = s.request.take() else { return };
+        fault::point("answer");
+        let result = if let Some(e) = s.error.take() {
+            Err(e)
+        } else if r.cancelled() {
+            self.shared.stats.aborted.fetch_add(1, Ordering::Relaxed);
+            Err(EngineError::Aborted)
+        } else {
+            Ok(std::mem::take(&mut s.out))
+        };
+        respond(self.shared, r, result);
     }
 }
 
 /// Answers a request taken from the queue: no longer in flight once its caller can see the answer.
 fn respond(shared: &Shared, r: Request, result: Result<Embedded, EngineError>) {
     shared.stats.in_flight.fetch_sub(1, Ordering::Relaxed);
-    (r.done)(result);
+    r.reply.send(result);
 }
 
-fn cancelled(r: &Request) -> bool {
-    r.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed))
-}
-
-/// Tokenises every live request of the round, packs all their inputs together, runs the batches
-/// and answers each request with its own vectors.
-fn run_round(
-    shared: &Shared,
-    ctx: &mut LlamaContext,
-    batch: &mut LlamaBatch,
-    requests: Vec<Request>,
-) {
-    let info = &shared.info;
-    let mut live: Vec<Request> = Vec::with_capacity(requests.len());
-    for r in requests {
-        if cancelled(&r) {
-            shared.stats.aborted.fetch_add(1, Ordering::Relaxed);
-            respond(shared, r, Err(EngineError::Aborted));
-        } else {
-            live.push(r);
-        }
-    }
-    // (request, input) of every sequence, and its tokens.
-    let mut owners: Vec<(usize, usize)> = Vec::new();
-    let mut inputs: Vec<Vec<LlamaToken>> = Vec::new();
-    let mut failed: Vec<Option<EngineError>> = (0..live.len()).map(|_| None).collect();
-    for (ri, r) in live.iter().enumerate() {
-        let start = inputs.len();
-        for (i, t) in r.tokens.iter().enumerate() {
-            owners.push((ri, i));
-            inputs.push(t[..t.len().min(info.context_size)].to_vec());
-        }
-        for (i, t) in r.texts.iter().enumerate() {
-            match shared.prepare(r.first_index + i, t, r.kind) {
-                Ok(tokens) => {
-                    owners.push((ri, i));
-                    inputs.push(tokens);
-                }
-                Err(e) => {
-                    failed[ri] = Some(e);
-                    owners.truncate(start);
-                    inputs.truncate(start);
-                    break;
-                }
-            }
-        }
-    }
-    let mut out: Vec<Embedded> = live
-        .iter()
-        .map(|r| Embedded {
-            vectors: vec![Vec::new(); r.len()],
-            tokens: vec![0; r.len()],
-        })
-        .collect();
-    for (&(ri, i), tokens) in owners.iter().zip(&inputs) {
-        out[ri].tokens[i] = tokens.len();
-    }
-    // Inputs of each request not yet embedded: a request is answered as soon as its last input's
-    // batch is done, not at the end of the round (its caller waits less, and the JS thread gets
-    // the round's answers spread out rather than in one burst).
-    let mut remaining: Vec<usize> = vec![0; live.len()];
-    owners.iter().for_each(|&(ri, _)| remaining[ri] += 1);
-    let mut pending: Vec<Option<Request>> = live.into_iter().map(Some).collect();
-    let answer = |slot: &mut Option<Request>, embedded: Embedded, error: Option<EngineError>| {
-        let Some(r) = slot.take() else { return };
-        let result = if let Some(e) = error {
-            Err(e)
-        } else if cancelled(&r) {
-            shared.stats.aborted.fetch_add(1, Ordering::Relaxed);
-            Err(EngineError::Aborted)
-        } else {
-            Ok(embedded)
-        };
-        respond(shared, r, result);
-    };
-    for (ri, fail) in failed.into_iter().enumerate() {
-        if let Some(e) = fail {
-            answer(&mut pending[ri], Embedded::default(), Some(e));
-        }
-    }
-    let lengths: Vec<usize> = inputs.iter().map(Vec::len).collect();
-    let longest = lengths.iter().copied().max().unwrap_or(0);
-    let target = PACK_TOKENS.max(longest).min(info.batch_tokens);
-    let max_seqs = MAX_SEQS.min(info.batch_tokens);
-    let mut error: Option<String> = None;
-    for group in pack(&lengths, target, max_seqs) {
-        let live_request = |s: &usize| pending[owners[*s].0].as_ref().is_some_and(|r| !cancelled(r));
-        // Skip batches whose every sequence belongs to requests aborted meanwhile.
-        if group.iter().any(live_request) {
-            let ran = run_batch(ctx, batch, info, &inputs, &group, &lengths, |s, pooled| {
-                let (ri, i) = owners[s];
-                if let Some(r) = &pending[ri] {
-                    out[ri].vectors[i] = finish(pooled, r.dimensions, info.normalize);
-                }
-            });
-            if let Err(e) = ran {
-                error = Some(e);
-                break;
-            }
-            let total: usize = group.iter().map(|&s| lengths[s]).sum();
-            shared.stats.batches.fetch_add(1, Ordering::Relaxed);
-            shared.stats.tokens.fetch_add(total as u64, Ordering::Relaxed);
-            shared.stats.inputs.fetch_add(group.len() as u64, Ordering::Relaxed);
-        }
-        for &s in &group {
-            let ri = owners[s].0;
-            remaining[ri] -= 1;
-            if remaining[ri] == 0 {
-                answer(&mut pending[ri], std::mem::take(&mut out[ri]), None);
-            }
-        }
-    }
-    for (ri, slot) in pending.iter_mut().enumerate() {
-        let e = error.clone().map(EngineError::Inference);
-        answer(slot, std::mem::take(&mut out[ri]), e);
-    }
-}
-
-/// One llama.cpp call over the sequences `group` (indices into `inputs`).
-fn run_batch(
-    ctx: &mut LlamaContext,
-    batch: &mut LlamaBatch,
-    info: &EmbedderInfo,
-    inputs: &[Vec<LlamaToken>],
-    group: &[usize],
-    lengths: &[usize],
-    mut emit: impl FnMut(usize, &[f32]),
-) -> Result<(), String> {
-    let total: usize = group.iter().map(|&i| lengths[i]).sum();
-    // The plan never exceeds the context; checked again here because llama.cpp would abort.
-    if total > info.batch_tokens || group.len() > MAX_SEQS.min(info.batch_tokens) {
-        return Err(format!(
-            "batch of {total} tokens in {} sequences",
-            group.len()
-        ));
-    }
-    ctx.clear_kv_cache();
-    batch.clear();
-    for (seq, &i) in group.iter().enumerate() {
-        batch
-            .add_sequence(&inputs[i], seq as i32, true)
-            .map_err(|e| e.to_string())?;
-    }
-    if info.causal {
-        ctx.decode(batch).map_err(|e| e.to_string())?;
-    } else {
-        ctx.encode(batch).map_err(|e| e.to_string())?;
-    }
-    for (seq, &i) in group.iter().enumerate() {
-        let pooled = ctx
-            .embeddings_seq_ith(seq as i32)
-            .map_err(|e| e.to_string())?;
-        emit(i, pooled);
-    }
-    Ok(())
-}
-
-/// Matryoshka cut, then L2 normalisation (llama.cpp never normalises pooled vectors).
-fn finish(pooled: &[f32], dimensions: usize, normalize: bool) -> Vec<f32> {
+/// Matryoshka cut, then L2 normalisation (llama.cpp never normalises pooled vectors). A vector
+/// with a non-finite value or a zero norm is no embedding: refused, never returned.
+fn finish(pooled: &[f32], dimensions: usize, normalize: bool) -> Result<Vec<f32>, &'static str> {
     let mut v = pooled[..dimensions.min(pooled.len())].to_vec();
-    if normalize {
-        let norm = v
-            .iter()
-            .map(|x| (*x as f64) * (*x as f64))
-            .sum::<f64>()
-            .sqrt();
-        if norm > 0.0 {
-            let inv = (1.0 / norm) as f32;
-            v.iter_mut().for_each(|x| *x *= inv);
-        }
+    let sum = v.iter().map(|x| (*x as f64) * (*x as f64)).sum::<f64>();
+    if !sum.is_finite() || v.iter().any(|x| !x.is_finite()) {
+        return Err("NaN or infinite values");
     }
-    v
+    if sum == 0.0 {
+        return Err("an all-zero vector");
+    }
+    if normalize {
+        let inv = (1.0 / sum.sqrt()) as f32;
+        v.iter_mut().for_each(|x| *x *= inv);
+    }
+    Ok(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::finish;
+
+    #[test]
+    fn broken_vectors_are_refused_and_good_ones_normalised() {
+        assert_eq!(
+            finish(&[f32::NAN, 1.0], 2, true),
+            Err("NaN or infinite values")
+        );
+        assert_eq!(
+            finish(&[f32::INFINITY, 1.0], 2, false),
+            Err("NaN or infinite values")
+        );
+        // Finite values whose squares overflow f32 are still fine: the norm is taken in f64.
+        assert!(finish(&[3e38, 3e38], 2, true).is_ok());
+        assert_eq!(finish(&[0.0, 0.0], 2, true), Err("an all-zero vector"));
+        assert_eq!(finish(&[3.0, 4.0, 9.0], 2, true), Ok(vec![0.6, 0.8]));
+        assert_eq!(finish(&[3.0, 4.0], 2, false), Ok(vec![3.0, 4.0]));
+    }
 }

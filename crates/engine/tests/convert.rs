@@ -63,19 +63,27 @@ fn tensors() -> Vec<(String, Vec<usize>)> {
     t
 }
 
-fn write_safetensors(path: &Path, tensors: &[(String, Vec<usize>)]) {
+/// Weights of the tiny model: LayerNorm scales 1, everything else small values.
+fn weight(name: &str, i: usize, j: usize) -> f32 {
+    if name.contains("LayerNorm.weight") {
+        1.0f32
+    } else {
+        (((i * 31 + j * 17) % 97) as f32 - 48.0) / 400.0
+    }
+}
+
+fn write_safetensors(
+    path: &Path,
+    tensors: &[(String, Vec<usize>)],
+    value: fn(&str, usize, usize) -> f32,
+) {
     let mut header = BTreeMap::new();
     let mut data = Vec::new();
     for (i, (name, shape)) in tensors.iter().enumerate() {
         let n: usize = shape.iter().product();
         let start = data.len();
         for j in 0..n {
-            let v = if name.contains("LayerNorm.weight") {
-                1.0f32
-            } else {
-                (((i * 31 + j * 17) % 97) as f32 - 48.0) / 400.0
-            };
-            data.extend_from_slice(&v.to_le_bytes());
+            data.extend_from_slice(&value(name, i, j).to_le_bytes());
         }
         header.insert(name.clone(), serde_json::json!({"dtype": "F32", "shape": shape, "data_offsets": [start, data.len()]}));
     }
@@ -88,6 +96,14 @@ fn write_safetensors(path: &Path, tensors: &[(String, Vec<usize>)]) {
 
 fn checkpoint(
     name: &str,
+    edit: impl FnOnce(&mut serde_json::Value, &mut Vec<(String, Vec<usize>)>),
+) -> PathBuf {
+    checkpoint_with(name, weight, edit)
+}
+
+fn checkpoint_with(
+    name: &str,
+    value: fn(&str, usize, usize) -> f32,
     edit: impl FnOnce(&mut serde_json::Value, &mut Vec<(String, Vec<usize>)>),
 ) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("gguf-convert-{}-{name}", std::process::id()));
@@ -114,7 +130,7 @@ fn checkpoint(
         r#"{"pooling_mode_cls_token": true}"#,
     )
     .unwrap();
-    write_safetensors(&dir.join("model.safetensors"), &t);
+    write_safetensors(&dir.join("model.safetensors"), &t, value);
     dir
 }
 
@@ -172,6 +188,7 @@ fn a_vocab_txt_checkpoint_converts_and_llama_cpp_embeds_with_it() {
     assert_eq!(e.info().profile.pooling.name(), "cls");
     assert_eq!(
         e.tokenize("def add")
+            .unwrap()
             .iter()
             .map(|t| t.0)
             .collect::<Vec<_>>(),
@@ -271,6 +288,134 @@ fn an_unknown_tensor_is_named() {
     });
     assert!(
         matches!(&err, ConvertError::UnknownTensor { hf } if hf.contains("rotary")),
+        "{err}"
+    );
+}
+
+#[test]
+fn config_sizes_no_tensor_backs_are_refused_before_anything_is_allocated() {
+    // vec![None; 4294967295] asked for 103 GB and aborted the process before this was checked.
+    let err = refused("vocab-huge", |c, _| {
+        c["vocab_size"] = serde_json::json!(4294967295u64)
+    });
+    assert!(
+        matches!(&err, ConvertError::BadCheckpoint { reason, .. } if reason.contains("vocab_size")),
+        "{err}"
+    );
+    let err = refused("vocab-other", |c, _| {
+        c["vocab_size"] = serde_json::json!(vocab().len() + 1)
+    });
+    assert!(
+        matches!(&err, ConvertError::BadCheckpoint { reason, .. } if reason.contains("rows")),
+        "{err}"
+    );
+    // required_tensors(4294967295) grew without bound.
+    let err = refused("layers-huge", |c, _| {
+        c["num_hidden_layers"] = serde_json::json!(4294967295u64)
+    });
+    assert!(
+        matches!(&err, ConvertError::BadCheckpoint { reason, .. } if reason.contains("num_hidden_layers")),
+        "{err}"
+    );
+    // A layer index far past the others is a gap, not a reason to expect 4 billion layers.
+    let err = refused("layer-gap", |_, t| {
+        t.push((
+            "encoder.layer.4294967294.output.dense.bias".into(),
+            vec![HIDDEN],
+        ))
+    });
+    assert!(
+        matches!(&err, ConvertError::MissingTensor { name } if name == "blk.1.*"),
+        "{err}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_as_config_json_is_refused_at_once() {
+    let dir = checkpoint("fifo", |_, _| {});
+    let config = dir.join("config.json");
+    std::fs::remove_file(&config).unwrap();
+    let c = std::ffi::CString::new(config.to_str().unwrap()).unwrap();
+    // SAFETY: plain syscall with a valid path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    // Opening a FIFO for reading blocks until a writer comes: this test would hang without the fix.
+    let err = convert(&dir, &dir.join("out.gguf"), GgmlType::F32)
+        .err()
+        .expect("refused");
+    assert!(
+        matches!(&err, ConvertError::BadCheckpoint { reason, .. } if reason.contains("regular")),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_failed_write_leaves_no_partial_file() {
+    let dir = checkpoint("partial", |_, _| {});
+    let out = dir.join("out.gguf");
+    std::fs::create_dir(&out).unwrap();
+    assert!(
+        convert(&dir, &out, GgmlType::F32).is_err(),
+        "the output is a directory"
+    );
+    let left: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".partial"))
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A model whose weights are broken gives an error naming the input, never a vector.
+fn embed_broken(
+    name: &str,
+    value: fn(&str, usize, usize) -> f32,
+) -> gguf_embed_engine::EngineError {
+    let dir = checkpoint_with(name, value, |_, _| {});
+    let out = dir.join("broken.gguf");
+    convert(&dir, &out, GgmlType::F32).unwrap();
+    let e = Embedder::load(
+        &out,
+        &EmbedderOptions {
+            threads: Some(1),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let texts = ["def add(x, y)".to_owned(), "the list".to_owned()];
+    let request = EmbedRequest {
+        first_index: 5,
+        ..Default::default()
+    };
+    let err = e
+        .embed_batch(&texts, &request, None)
+        .err()
+        .expect("refused");
+    drop(e);
+    std::fs::remove_dir_all(&dir).unwrap();
+    err
+}
+
+#[test]
+fn nan_or_zero_weights_are_an_error_naming_the_input() {
+    use gguf_embed_engine::EngineError;
+    let err = embed_broken("nan", |name, i, j| {
+        if name.contains("query.weight") {
+            f32::NAN
+        } else {
+            weight(name, i, j)
+        }
+    });
+    assert!(
+        matches!(err, EngineError::BadVector { index: 5, what } if what.contains("NaN")),
+        "{err}"
+    );
+    let err = embed_broken("zero", |_, _, _| 0.0);
+    assert!(
+        matches!(err, EngineError::BadVector { index: 5, what } if what.contains("zero")),
         "{err}"
     );
 }

@@ -12,8 +12,14 @@ use gguf_embed_engine::synthetic::{write_decoder, DecoderArch, DecoderSpec};
 use gguf_embed_engine::EngineError;
 
 fn model(name: &str) -> PathBuf {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.models").join(name);
-    assert!(p.exists(), "{} is missing: run `node dist/cli.js models` (npm test does)", p.display());
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../.models")
+        .join(name);
+    assert!(
+        p.exists(),
+        "{} is missing: run `node dist/cli.js models` (npm test does)",
+        p.display()
+    );
     p
 }
 
@@ -29,7 +35,8 @@ fn opts(context: usize, batch: Option<usize>, budget: Option<u64>) -> EmbedderOp
 
 fn embed(e: &Embedder, texts: &[&str]) -> Vec<Vec<f32>> {
     let texts: Vec<String> = texts.iter().map(|s| s.to_string()).collect();
-    e.embed_batch(&texts, &EmbedRequest::default(), None).unwrap()
+    e.embed_batch(&texts, &EmbedRequest::default(), None)
+        .unwrap()
 }
 
 fn max_diff(a: &[Vec<f32>], b: &[Vec<f32>]) -> f32 {
@@ -57,21 +64,40 @@ fn prediction_matches_allocation(path: &Path, context: usize, batch: usize, dims
         dimensions: dims,
         kv_bytes_per_token: kv,
         n_vocab: 0,
-        prefix_len: real.info().profile.query_prefix.len().max(real.info().profile.document_prefix.len()),
+        prefix_len: real
+            .info()
+            .profile
+            .query_prefix
+            .len()
+            .max(real.info().profile.document_prefix.len()),
     };
     real.dispose();
     let slack = 48 * 1024;
     let room = min_input_room(context, &shape);
-    let fits = Embedder::load(path, &opts(context, Some(batch), Some(fixed + room + slack)))
-        .unwrap_or_else(|e| panic!("{}: budget {} refused: {e}", path.display(), fixed + room + slack));
+    let fits = Embedder::load(
+        path,
+        &opts(context, Some(batch), Some(fixed + room + slack)),
+    )
+    .unwrap_or_else(|e| {
+        panic!(
+            "{}: budget {} refused: {e}",
+            path.display(),
+            fixed + room + slack
+        )
+    });
     assert_eq!(fits.info().batch_tokens, batch);
     assert_eq!(fits.memory().fixed(), fixed);
     assert!(fits.memory().peak() <= fits.memory().limit().unwrap());
     fits.dispose();
     match Embedder::load(path, &opts(context, Some(batch), Some(fixed - slack))) {
-        Err(EngineError::MemoryBudget(m)) => assert!(m.contains("would fit") || m.contains("not even"), "{m}"),
+        Err(EngineError::MemoryBudget(m)) => {
+            assert!(m.contains("would fit") || m.contains("not even"), "{m}")
+        }
         Err(e) => panic!("expected MEMORY_BUDGET, got {e}"),
-        Ok(_) => panic!("{}: a budget below the context's {fixed} bytes loaded", path.display()),
+        Ok(_) => panic!(
+            "{}: a budget below the context's {fixed} bytes loaded",
+            path.display()
+        ),
     }
 }
 
@@ -86,7 +112,12 @@ fn memory_budget_model_sharing_and_huge_inputs() {
     let vocab = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../.cache/llama.cpp/models/ggml-vocab-qwen2.gguf");
     let qwen3 = dir.join("qwen3.gguf");
-    write_decoder(&DecoderSpec::tiny(DecoderArch::Qwen3, "tiny-qwen3"), &vocab, &qwen3).unwrap();
+    write_decoder(
+        &DecoderSpec::tiny(DecoderArch::Qwen3, "tiny-qwen3"),
+        &vocab,
+        &qwen3,
+    )
+    .unwrap();
     let kv = {
         let g = gguf_embed_engine::format::Gguf::open(&qwen3, &Default::default()).unwrap();
         gguf_embed_engine::profile::ModelFacts::read(&g).kv_bytes_per_token
@@ -100,7 +131,11 @@ fn memory_budget_model_sharing_and_huge_inputs() {
     let want = embed(&open, TEXTS);
     let budget = open.memory().fixed() * 3 / 4;
     let small = Embedder::load(&f16, &opts(128, None, Some(budget))).unwrap();
-    assert!(small.info().batch_tokens < full_batch, "batch {} under a budget of {budget}", small.info().batch_tokens);
+    assert!(
+        small.info().batch_tokens < full_batch,
+        "batch {} under a budget of {budget}",
+        small.info().batch_tokens
+    );
     assert!(small.info().batch_tokens >= 128);
     assert!(max_diff(&embed(&small, TEXTS), &want) < 1e-4);
 
@@ -110,7 +145,9 @@ fn memory_budget_model_sharing_and_huge_inputs() {
     let per_input = gguf_embed_engine::tokens::input_bytes(5000, 0, 128, 384);
     let huge = vec!["word ".repeat(1000); (room / per_input) as usize + 10];
     match small.embed_batch(&huge, &EmbedRequest::default(), None) {
-        Err(EngineError::MemoryBudget(m)) => assert!(m.contains("split it or raise memoryBudget"), "{m}"),
+        Err(EngineError::MemoryBudget(m)) => {
+            assert!(m.contains("split it or raise memoryBudget"), "{m}")
+        }
         other => panic!("expected MEMORY_BUDGET, got {other:?}"),
     }
     let piece = vec!["word ".repeat(1000); (room / per_input / 3) as usize];
@@ -118,7 +155,12 @@ fn memory_budget_model_sharing_and_huge_inputs() {
     let mut busy = 0;
     for _ in 0..8 {
         let tx = tx.clone();
-        small.submit(piece.clone(), &EmbedRequest::default(), None, Box::new(move |r| tx.send(r.map(|v| v.vectors.len())).unwrap()));
+        small.submit(
+            piece.clone(),
+            &EmbedRequest::default(),
+            None,
+            Box::new(move |r| tx.send(r.map(|v| v.vectors.len())).unwrap()),
+        );
     }
     drop(tx);
     let mut answered = 0;
@@ -133,9 +175,16 @@ fn memory_budget_model_sharing_and_huge_inputs() {
         }
     }
     assert_eq!(answered + busy, 8);
-    assert!(busy > 0 && answered >= 2, "{answered} answered, {busy} refused for memory");
+    assert!(
+        busy > 0 && answered >= 2,
+        "{answered} answered, {busy} refused for memory"
+    );
     assert!(small.memory().peak() <= budget);
-    assert_eq!(small.memory().used(), small.memory().fixed(), "every reservation was given back");
+    assert_eq!(
+        small.memory().used(),
+        small.memory().fixed(),
+        "every reservation was given back"
+    );
     drop(small);
     drop(open);
 
@@ -146,7 +195,10 @@ fn memory_budget_model_sharing_and_huge_inputs() {
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
     let before = live_models();
-    assert_eq!(before, 0, "every Embedder above was dropped, and its model with it");
+    assert_eq!(
+        before, 0,
+        "every Embedder above was dropped, and its model with it"
+    );
     let a = Embedder::load(&f16, &opts(128, None, None)).unwrap();
     let b = Embedder::load(&f16, &opts(64, None, None)).unwrap();
     assert_eq!(live_models(), before + 1);
@@ -163,9 +215,16 @@ fn memory_budget_model_sharing_and_huge_inputs() {
     let next = dir.join("next.gguf");
     std::fs::copy(model("all-minilm-l6-v2.q4_0.gguf"), &next).unwrap();
     std::fs::rename(&next, &live).unwrap();
-    assert_eq!(max_diff(&embed(&loaded, TEXTS), &first), 0.0, "the mapped old file still answers");
+    assert_eq!(
+        max_diff(&embed(&loaded, TEXTS), &first),
+        0.0,
+        "the mapped old file still answers"
+    );
     let reloaded = Embedder::load(&live, &opts(128, None, None)).unwrap();
-    assert!(max_diff(&embed(&reloaded, TEXTS), &first) > 1e-3, "the new file (Q4_0) was loaded, not the cached F16");
+    assert!(
+        max_diff(&embed(&reloaded, TEXTS), &first) > 1e-3,
+        "the new file (Q4_0) was loaded, not the cached F16"
+    );
     drop(loaded);
     drop(reloaded);
 
@@ -174,10 +233,16 @@ fn memory_budget_model_sharing_and_huge_inputs() {
     let big = "fn main() { println!(\"hello\"); } ".repeat(300_000); // ~10 MB
     let v_big = embed(&cut, &[&big]);
     let v_prefix = embed(&cut, &[&big[..20_000]]);
-    assert!(max_diff(&v_big, &v_prefix) < 1e-6, "the cut input equals its first 128 tokens");
+    assert!(
+        max_diff(&v_big, &v_prefix) < 1e-6,
+        "the cut input equals its first 128 tokens"
+    );
     let strict = Embedder::load(
         &f16,
-        &EmbedderOptions { truncate: Some(Truncate::Error), ..opts(128, None, None) },
+        &EmbedderOptions {
+            truncate: Some(Truncate::Error),
+            ..opts(128, None, None)
+        },
     )
     .unwrap();
     match strict.embed_batch(&[big], &EmbedRequest::default(), None) {

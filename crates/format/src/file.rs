@@ -1,7 +1,6 @@
 //! `Gguf`: a parsed file over its bytes (a read-only mapping, or any byte buffer). The layout holds
 //! offsets only, so heap use grows with the number of keys and tensors, never with the file.
 
-use std::fs::File;
 use std::path::Path;
 
 use memmap2::{Mmap, MmapOptions};
@@ -9,6 +8,7 @@ use memmap2::{Mmap, MmapOptions};
 use crate::error::GgufError;
 use crate::ggml_type::GgmlType;
 use crate::limits::Limits;
+use crate::open::{open_regular, OpenError};
 use crate::reader::{parse, Layout, RawKv, RawTensor, RawValue};
 use crate::value::{decode_fixed, ArrayView, GgufStr, Value, ValueType};
 
@@ -29,13 +29,12 @@ impl Gguf<Mmap> {
             path: path.to_path_buf(),
             source,
         };
-        let file = File::open(path).map_err(io)?;
-        let meta = file.metadata().map_err(io)?;
-        if !meta.is_file() {
-            return Err(GgufError::NotAFile {
+        let file = open_regular(path).map_err(|e| match e {
+            OpenError::Io(source) => io(source),
+            OpenError::NotAFile | OpenError::TooLarge { .. } => GgufError::NotAFile {
                 path: path.to_path_buf(),
-            });
-        }
+            },
+        })?;
         // SAFETY: the mapping is read-only and private to this process. Another process could
         // truncate the file underneath it, which no mmap reader can prevent (see above).
         let map = unsafe { MmapOptions::new().map(&file) }.map_err(io)?;

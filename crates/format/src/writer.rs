@@ -380,10 +380,13 @@ impl GgufWriter {
             Ok(end)
         })();
         match result {
-            Ok(n) => {
-                std::fs::rename(&tmp, path).map_err(|e| WriteError::io(path, e))?;
-                Ok(n)
-            }
+            Ok(n) => match std::fs::rename(&tmp, path) {
+                Ok(()) => Ok(n),
+                Err(e) => {
+                    let _ = std::fs::remove_file(&tmp);
+                    Err(WriteError::io(path, e))
+                }
+            },
             Err(e) => {
                 let _ = std::fs::remove_file(&tmp);
                 Err(WriteError::io(path, e))

@@ -99,7 +99,7 @@ pub struct NativeEmbedder {
 
 #[napi]
 impl NativeEmbedder {
-    #[napi(getter)]
+    #[napi(getter, catch_unwind)]
     pub fn info(&self) -> EmbedderInfo {
         let i = self.inner.info();
         EmbedderInfo {
@@ -126,7 +126,7 @@ impl NativeEmbedder {
         }
     }
 
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn stats(&self) -> EmbedderStats {
         let s = self.inner.stats();
         let n = |a: &std::sync::atomic::AtomicU64| a.load(Ordering::Relaxed) as f64;
@@ -149,7 +149,7 @@ impl NativeEmbedder {
 
     /// Queues the texts and returns at once; the promise settles from the inference thread, which
     /// packs concurrent calls into shared batches. No libuv thread waits on it.
-    #[napi(ts_return_type = "Promise<EmbedResult>")]
+    #[napi(ts_return_type = "Promise<EmbedResult>", catch_unwind)]
     pub fn embed_batch<'env>(
         &self,
         env: &'env Env,
@@ -166,7 +166,7 @@ impl NativeEmbedder {
 
     /// Queues token sequences (ids as `tokenize` returns them) to embed as they are: no prefix,
     /// no special tokens added. Ids outside the vocabulary are refused before llama.cpp sees them.
-    #[napi(ts_return_type = "Promise<EmbedResult>")]
+    #[napi(ts_return_type = "Promise<EmbedResult>", catch_unwind)]
     pub fn embed_tokens<'env>(
         &self,
         env: &'env Env,
@@ -204,16 +204,22 @@ impl NativeEmbedder {
 /// A promise and the engine completion that settles it.
 fn completion(env: &Env) -> Result<(Completion, Object<'_>)> {
     let (deferred, promise) = env.create_deferred::<EmbedResult, Resolver>()?;
-    let done: Completion = Box::new(move |result: std::result::Result<Embedded, _>| match result {
-        // Each vector becomes an external ArrayBuffer over its own Rust allocation: no copy,
-        // freed by V8's finalizer.
-        Ok(embedded) => deferred.resolve(Box::new(move |_env| {
-            Ok(EmbedResult {
-                vectors: embedded.vectors.into_iter().map(Float32Array::new).collect(),
-                tokens: embedded.tokens.into_iter().map(|t| t as u32).collect(),
-            })
-        })),
-        Err(e) => deferred.reject(to_napi(e)),
-    });
+    let done: Completion = Box::new(
+        move |result: std::result::Result<Embedded, _>| match result {
+            // Each vector becomes an external ArrayBuffer over its own Rust allocation: no copy,
+            // freed by V8's finalizer.
+            Ok(embedded) => deferred.resolve(Box::new(move |_env| {
+                Ok(EmbedResult {
+                    vectors: embedded
+                        .vectors
+                        .into_iter()
+                        .map(Float32Array::new)
+                        .collect(),
+                    tokens: embedded.tokens.into_iter().map(|t| t as u32).collect(),
+                })
+            })),
+            Err(e) => deferred.reject(to_napi(e)),
+        },
+    );
     Ok((done, promise))
 }

@@ -18,6 +18,7 @@ pub const DISPOSED: &str = "DISPOSED";
 pub const QUEUE_FULL: &str = "QUEUE_FULL";
 pub const MEMORY_BUDGET: &str = "MEMORY_BUDGET";
 pub const INTERNAL: &str = "INTERNAL";
+pub const INFERENCE: &str = "INFERENCE";
 
 pub fn to_napi(err: EngineError) -> napi::Error {
     match err {
@@ -43,7 +44,12 @@ pub fn to_napi(err: EngineError) -> napi::Error {
         EngineError::MemoryBudget(m) => coded(MEMORY_BUDGET, None, None, &m),
         EngineError::Aborted => coded(ABORTED, None, None, "the request was aborted"),
         EngineError::Disposed => coded(DISPOSED, None, None, "the embedder has been disposed"),
-        e @ EngineError::Inference(_) => coded(INTERNAL, Some("Inference"), None, &e.to_string()),
+        e @ EngineError::Inference(_) => coded(INFERENCE, Some("Llama"), None, &e.to_string()),
+        e @ EngineError::BadVector { .. } => {
+            coded(INFERENCE, Some("BadVector"), None, &e.to_string())
+        }
+        e @ EngineError::Internal(_) => coded(INTERNAL, Some("Internal"), None, &e.to_string()),
+        e @ EngineError::Failed(_) => coded(INTERNAL, Some("Failed"), None, &e.to_string()),
     }
 }
 

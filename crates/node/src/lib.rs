@@ -7,6 +7,7 @@ mod info;
 mod options;
 mod static_tier;
 mod tasks;
+mod teardown;
 
 use std::path::PathBuf;
 
@@ -60,13 +61,17 @@ pub struct SystemInfo {
     pub cpu: Vec<String>,
 }
 
-#[napi]
+#[napi(catch_unwind)]
 pub fn system_info() -> SystemInfo {
     let i = gguf_embed_engine::backend::system_info();
-    SystemInfo { llama: i.llama, kernels: i.kernels, cpu: i.cpu }
+    SystemInfo {
+        llama: i.llama,
+        kernels: i.kernels,
+        cpu: i.cpu,
+    }
 }
 
-#[napi]
+#[napi(catch_unwind)]
 pub fn native_memory() -> NativeMemory {
     use std::sync::atomic::Ordering;
     let live = &gguf_embed_engine::memory::LIVE;
@@ -96,13 +101,24 @@ pub fn distill(
     options: Option<static_tier::DistillOptions>,
     progress: Option<&static_tier::DistillProgress>,
 ) -> AsyncTask<static_tier::DistillTask> {
-    AsyncTask::new(static_tier::DistillTask::new(input, output, options.unwrap_or_default(), progress))
+    AsyncTask::new(static_tier::DistillTask::new(
+        input,
+        output,
+        options.unwrap_or_default(),
+        progress,
+    ))
 }
 
 /// Maps a static table made by `distill` and loads its tokenizer (no llama.cpp context).
 #[napi(ts_return_type = "Promise<NativeStaticEmbedder>")]
-pub fn load_static_embedder(path: String, options: Option<static_tier::StaticOptions>) -> AsyncTask<static_tier::LoadStaticTask> {
-    AsyncTask::new(static_tier::LoadStaticTask { path: PathBuf::from(path), options: options.unwrap_or_default() })
+pub fn load_static_embedder(
+    path: String,
+    options: Option<static_tier::StaticOptions>,
+) -> AsyncTask<static_tier::LoadStaticTask> {
+    AsyncTask::new(static_tier::LoadStaticTask {
+        path: PathBuf::from(path),
+        options: options.unwrap_or_default(),
+    })
 }
 
 /// Quantizes a GGUF model with llama.cpp's quantizer (q4_k_m, q4_0, q8_0, ...).

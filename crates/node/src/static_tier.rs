@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::Arc;
 
-use gguf_embed_engine::distill::{distill as run_distill, DistillOptions as EngineDistill, DistillReport, TableFrom};
+use gguf_embed_engine::distill::{
+    distill as run_distill, DistillOptions as EngineDistill, DistillReport, TableFrom,
+};
 use gguf_embed_engine::embedder::{EmbedRequest, Kind};
 use gguf_embed_engine::static_embedder::StaticEmbedder;
 use gguf_embed_engine::EngineError;
@@ -77,9 +79,22 @@ pub struct DistillTask {
 }
 
 impl DistillTask {
-    pub fn new(input: String, output: String, options: DistillOptions, progress: Option<&DistillProgress>) -> Self {
-        let p = progress.map(|p| (p.done.clone(), p.total.clone())).unwrap_or_default();
-        DistillTask { input: input.into(), output: output.into(), options, done: p.0, total: p.1 }
+    pub fn new(
+        input: String,
+        output: String,
+        options: DistillOptions,
+        progress: Option<&DistillProgress>,
+    ) -> Self {
+        let p = progress
+            .map(|p| (p.done.clone(), p.total.clone()))
+            .unwrap_or_default();
+        DistillTask {
+            input: input.into(),
+            output: output.into(),
+            options,
+            done: p.0,
+            total: p.1,
+        }
     }
 }
 
@@ -93,7 +108,11 @@ impl Task for DistillTask {
                 None | Some("auto") => TableFrom::Auto,
                 Some("transformer") => TableFrom::Transformer,
                 Some("token-embd") => TableFrom::TokenEmbd,
-                Some(f) => return Err(invalid_argument(&format!("from must be 'auto', 'transformer' or 'token-embd', got {f:?}"))),
+                Some(f) => {
+                    return Err(invalid_argument(&format!(
+                        "from must be 'auto', 'transformer' or 'token-embd', got {f:?}"
+                    )))
+                }
             };
             let options = EngineDistill {
                 dimensions: self.options.dimensions.map(|d| d as usize),
@@ -170,11 +189,19 @@ impl Task for LoadStaticTask {
     type JsValue = NativeStaticEmbedder;
 
     fn compute(&mut self) -> Result<StaticEmbedder> {
-        catch_panic(|| StaticEmbedder::load(&self.path, self.options.max_tokens.map(|m| m as usize)).map_err(to_napi))
+        catch_panic(|| {
+            StaticEmbedder::load(&self.path, self.options.max_tokens.map(|m| m as usize))
+                .map_err(to_napi)
+        })
     }
 
     fn resolve(&mut self, _env: Env, e: StaticEmbedder) -> Result<NativeStaticEmbedder> {
-        Ok(NativeStaticEmbedder { inner: Arc::new(StaticShared { embedder: e, disposed: AtomicBool::new(false) }) })
+        Ok(NativeStaticEmbedder {
+            inner: Arc::new(StaticShared {
+                embedder: e,
+                disposed: AtomicBool::new(false),
+            }),
+        })
     }
 }
 
@@ -194,7 +221,10 @@ impl Task for StaticEmbedTask {
             if self.inner.disposed.load(Ordering::Relaxed) {
                 return Err(to_napi(EngineError::Disposed));
             }
-            self.inner.embedder.embed(&self.texts, self.kind, self.dimensions).map_err(to_napi)
+            self.inner
+                .embedder
+                .embed(&self.texts, self.kind, self.dimensions)
+                .map_err(to_napi)
         })
     }
 
@@ -203,9 +233,32 @@ impl Task for StaticEmbedTask {
     }
 }
 
+pub struct StaticTokenizeTask {
+    inner: Arc<StaticShared>,
+    text: String,
+}
+
+impl Task for StaticTokenizeTask {
+    type Output = Vec<i32>;
+    type JsValue = Int32Array;
+
+    fn compute(&mut self) -> Result<Vec<i32>> {
+        catch_panic(|| {
+            if self.inner.disposed.load(Ordering::Relaxed) {
+                return Err(to_napi(EngineError::Disposed));
+            }
+            Ok(self.inner.embedder.tokenize(&self.text))
+        })
+    }
+
+    fn resolve(&mut self, _env: Env, ids: Vec<i32>) -> Result<Int32Array> {
+        Ok(Int32Array::new(ids))
+    }
+}
+
 #[napi]
 impl NativeStaticEmbedder {
-    #[napi(getter)]
+    #[napi(getter, catch_unwind)]
     pub fn info(&self) -> StaticInfo {
         let i = self.inner.embedder.info();
         StaticInfo {
@@ -224,19 +277,32 @@ impl NativeStaticEmbedder {
         }
     }
 
-    #[napi(ts_return_type = "Promise<Float32Array[]>")]
-    pub fn embed_batch(&self, texts: Vec<String>, options: Option<EmbedOptions>) -> Result<AsyncTask<StaticEmbedTask>> {
+    #[napi(ts_return_type = "Promise<Float32Array[]>", catch_unwind)]
+    pub fn embed_batch(
+        &self,
+        texts: Vec<String>,
+        options: Option<EmbedOptions>,
+    ) -> Result<AsyncTask<StaticEmbedTask>> {
         // The same per-call options as Embedder's (firstIndex has no use here).
         let request = EmbedRequest::try_from(&options.unwrap_or_default())?;
-        Ok(AsyncTask::new(StaticEmbedTask { inner: self.inner.clone(), texts, kind: request.kind, dimensions: request.dimensions }))
+        Ok(AsyncTask::new(StaticEmbedTask {
+            inner: self.inner.clone(),
+            texts,
+            kind: request.kind,
+            dimensions: request.dimensions,
+        }))
     }
 
-    #[napi]
-    pub fn tokenize(&self, text: String) -> Result<Int32Array> {
-        Ok(Int32Array::new(self.inner.embedder.tokenize(&text)))
+    /// Tokenises on the libuv pool: a long text takes the JS thread no time.
+    #[napi(ts_return_type = "Promise<Int32Array>", catch_unwind)]
+    pub fn tokenize(&self, text: String) -> AsyncTask<StaticTokenizeTask> {
+        AsyncTask::new(StaticTokenizeTask {
+            inner: self.inner.clone(),
+            text,
+        })
     }
 
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn dispose(&self) {
         self.inner.disposed.store(true, Ordering::Relaxed);
     }

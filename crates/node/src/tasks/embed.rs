@@ -26,7 +26,10 @@ impl Task for CountTask {
             if self.embedder.is_disposed() {
                 return Err(to_napi(EngineError::Disposed));
             }
-            Ok(self.embedder.count_tokens(&self.text) as u32)
+            self.embedder
+                .count_tokens(&self.text)
+                .map(|n| n as u32)
+                .map_err(to_napi)
         })
     }
 
@@ -55,12 +58,10 @@ impl Task for TokenizeTask {
             if self.embedder.is_disposed() {
                 return Err(to_napi(EngineError::Disposed));
             }
-            Ok(self
-                .embedder
+            self.embedder
                 .tokenize(&self.text)
-                .into_iter()
-                .map(|t| t.0)
-                .collect())
+                .map(|tokens| tokens.into_iter().map(|t| t.0).collect())
+                .map_err(to_napi)
         })
     }
 

@@ -35,7 +35,8 @@ impl Task for LoadTask {
         })
     }
 
-    fn resolve(&mut self, _env: Env, output: Arc<Embedder>) -> Result<NativeEmbedder> {
+    fn resolve(&mut self, env: Env, output: Arc<Embedder>) -> Result<NativeEmbedder> {
+        crate::teardown::track(&env, &output)?;
         Ok(NativeEmbedder { inner: output })
     }
 }

@@ -3,9 +3,9 @@
 //! range and size is checked before a byte of data is touched.
 
 use std::collections::BTreeMap;
-use std::fs::File;
 use std::path::{Path, PathBuf};
 
+use gguf_embed_format::{open_regular, OpenError};
 use memmap2::Mmap;
 use serde::Deserialize;
 
@@ -78,7 +78,13 @@ impl SafeTensors {
             path: path.to_path_buf(),
             source,
         };
-        let file = File::open(path).map_err(io)?;
+        let file = open_regular(path).map_err(|e| match e {
+            OpenError::Io(source) => io(source),
+            _ => ConvertError::BadSafetensors {
+                path: path.to_path_buf(),
+                reason: "not a regular file".into(),
+            },
+        })?;
         // SAFETY: read-only private mapping; see gguf_embed_format::Gguf::open for the caveat on
         // files truncated underneath.
         let map = unsafe { Mmap::map(&file) }.map_err(io)?;

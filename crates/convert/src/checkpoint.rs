@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use gguf_embed_format::read_regular_to_string;
 use serde_json::Value as Json;
 
 use super::ConvertError;
@@ -56,30 +57,63 @@ pub struct Checkpoint {
     pub vocab: Vocab,
 }
 
-fn read_json(path: &Path) -> Result<Json, ConvertError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConvertError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+/// Largest config-style JSON read (config.json, modules.json, pooling and tokenizer configs).
+const MAX_CONFIG_BYTES: u64 = 4 << 20;
+/// Largest vocabulary file read (tokenizer.json of a 250k-token vocabulary is ~17 MiB).
+const MAX_VOCAB_BYTES: u64 = 256 << 20;
+/// Most tokens a vocabulary may declare (the largest real ones have ~260k).
+const MAX_VOCAB_SIZE: u32 = 1 << 22;
+
+fn read_text(path: &Path, limit: u64) -> Result<String, ConvertError> {
+    use gguf_embed_format::OpenError;
+    read_regular_to_string(path, limit).map_err(|e| match e {
+        OpenError::Io(source) => ConvertError::Io {
+            path: path.to_path_buf(),
+            source,
+        },
+        OpenError::NotAFile => ConvertError::BadCheckpoint {
+            path: path.to_path_buf(),
+            reason: "not a regular file".into(),
+        },
+        OpenError::TooLarge { size, limit } => ConvertError::BadCheckpoint {
+            path: path.to_path_buf(),
+            reason: format!("{size} bytes, over the {limit}-byte limit for this file"),
+        },
+    })
+}
+
+fn read_json(path: &Path, limit: u64) -> Result<Json, ConvertError> {
+    let text = read_text(path, limit)?;
     serde_json::from_str(&text).map_err(|e| ConvertError::BadCheckpoint {
         path: path.to_path_buf(),
         reason: e.to_string(),
     })
 }
 
-fn read_optional_json(path: &Path) -> Result<Option<Json>, ConvertError> {
-    if path.is_file() {
-        read_json(path).map(Some)
+fn read_optional_json(path: &Path, limit: u64) -> Result<Option<Json>, ConvertError> {
+    if path.exists() {
+        read_json(path, limit).map(Some)
     } else {
         Ok(None)
     }
 }
 
+/// What the checkpoint's tensors say about its size: the numbers config.json declares are checked
+/// against these before anything is allocated from them.
+#[derive(Debug, Clone, Copy)]
+pub struct Backing {
+    /// Rows of the word embedding table.
+    pub vocab_rows: u64,
+    /// Encoder layers that have at least one tensor.
+    pub layers: u32,
+}
+
 impl Checkpoint {
-    pub fn open(dir: &Path) -> Result<Checkpoint, ConvertError> {
+    pub fn open(dir: &Path, backing: Backing) -> Result<Checkpoint, ConvertError> {
         let config_path = dir.join("config.json");
-        let config = read_json(&config_path)?;
+        let config = read_json(&config_path, MAX_CONFIG_BYTES)?;
         let config = bert_config(&config, &config_path)?;
+        check_backing(&config, backing, &config_path)?;
         let pooling = pooling(dir)?;
         let vocab = vocab(dir, &config)?;
         Ok(Checkpoint {
@@ -165,9 +199,39 @@ fn bert_config(c: &Json, path: &Path) -> Result<BertConfig, ConvertError> {
     Ok(config)
 }
 
+/// config.json's sizes must be the tensors' sizes: a vocabulary or layer count that no tensor backs
+/// would otherwise size allocations (a 4294967295-token vocabulary is 100 GB of slots).
+fn check_backing(c: &BertConfig, b: Backing, path: &Path) -> Result<(), ConvertError> {
+    let bad = |reason: String| {
+        Err(ConvertError::BadCheckpoint {
+            path: path.to_path_buf(),
+            reason,
+        })
+    };
+    if c.vocab_size > MAX_VOCAB_SIZE {
+        return bad(format!(
+            "vocab_size {} is above the limit of {MAX_VOCAB_SIZE}",
+            c.vocab_size
+        ));
+    }
+    if u64::from(c.vocab_size) != b.vocab_rows {
+        return bad(format!(
+            "vocab_size {} but the word embeddings have {} rows",
+            c.vocab_size, b.vocab_rows
+        ));
+    }
+    if c.num_hidden_layers != b.layers {
+        return bad(format!(
+            "num_hidden_layers {} but the tensors hold {} layers",
+            c.num_hidden_layers, b.layers
+        ));
+    }
+    Ok(())
+}
+
 /// sentence-transformers names its pooling module in modules.json; its config says which mode.
 fn pooling(dir: &Path) -> Result<Option<u32>, ConvertError> {
-    let Some(modules) = read_optional_json(&dir.join("modules.json"))? else {
+    let Some(modules) = read_optional_json(&dir.join("modules.json"), MAX_CONFIG_BYTES)? else {
         return Ok(None);
     };
     let Some(module) = modules
@@ -181,7 +245,7 @@ fn pooling(dir: &Path) -> Result<Option<u32>, ConvertError> {
     let path = dir
         .join(module["path"].as_str().unwrap_or("1_Pooling"))
         .join("config.json");
-    let cfg = read_json(&path)?;
+    let cfg = read_json(&path, MAX_CONFIG_BYTES)?;
     let on = |key: &str| cfg[key].as_bool().unwrap_or(false);
     let id = if on("pooling_mode_mean_tokens") {
         1
@@ -207,18 +271,34 @@ fn pooling(dir: &Path) -> Result<Option<u32>, ConvertError> {
     Ok(Some(id))
 }
 
+/// `vec![value; n]`, refused with a typed error instead of aborting when memory runs out.
+fn fallible_vec<T: Clone>(n: usize, value: T, dir: &Path) -> Result<Vec<T>, ConvertError> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(n).map_err(|_| out_of_memory(n, dir))?;
+    v.resize(n, value);
+    Ok(v)
+}
+
+fn out_of_memory(n: usize, dir: &Path) -> ConvertError {
+    ConvertError::BadCheckpoint {
+        path: dir.to_path_buf(),
+        reason: format!("not enough memory for a vocabulary of {n} tokens"),
+    }
+}
+
 /// A special token named in tokenizer_config.json, as a string or as {"content": ...}.
 fn token_text(v: &Json) -> Option<&str> {
     v.as_str().or_else(|| v["content"].as_str())
 }
 
 fn vocab(dir: &Path, config: &BertConfig) -> Result<Vocab, ConvertError> {
-    let tokenizer = read_optional_json(&dir.join("tokenizer.json"))?;
+    let tokenizer = read_optional_json(&dir.join("tokenizer.json"), MAX_VOCAB_BYTES)?;
     let tokenizer_config =
-        read_optional_json(&dir.join("tokenizer_config.json"))?.unwrap_or(Json::Null);
+        read_optional_json(&dir.join("tokenizer_config.json"), MAX_CONFIG_BYTES)?
+            .unwrap_or(Json::Null);
     let n = config.vocab_size as usize;
-    let mut texts: Vec<Option<String>> = vec![None; n];
-    let mut types = vec![NORMAL; n];
+    let mut texts: Vec<Option<String>> = fallible_vec(n, None, dir)?;
+    let mut types = fallible_vec(n, NORMAL, dir)?;
     let mut added: Vec<(u32, String, bool)> = Vec::new();
 
     match &tokenizer {
@@ -250,10 +330,7 @@ fn vocab(dir: &Path, config: &BertConfig) -> Result<Vocab, ConvertError> {
         }
         None => {
             let path = dir.join("vocab.txt");
-            let text = std::fs::read_to_string(&path).map_err(|source| ConvertError::Io {
-                path: path.clone(),
-                source,
-            })?;
+            let text = read_text(&path, MAX_VOCAB_BYTES)?;
             for (i, line) in text.lines().enumerate().take(n) {
                 texts[i] = Some(line.to_owned());
             }
@@ -281,7 +358,10 @@ fn vocab(dir: &Path, config: &BertConfig) -> Result<Vocab, ConvertError> {
         texts[i] = Some(content.clone());
         types[i] = if *special { CONTROL } else { USER_DEFINED };
     }
-    let mut tokens = Vec::with_capacity(n);
+    let mut tokens: Vec<String> = fallible_vec(0, String::new(), dir)?;
+    tokens
+        .try_reserve_exact(n)
+        .map_err(|_| out_of_memory(n, dir))?;
     for (i, text) in texts.into_iter().enumerate() {
         let token = match text {
             None => {

@@ -1,4 +1,4 @@
-//! `convert`: a Hugging Face / sentence-transformers BERT checkpoint folder into a GGUF file that
+//! gguf-embed-convert: a Hugging Face / sentence-transformers BERT checkpoint folder into a GGUF file that
 //! llama.cpp loads, with the tensor names and metadata llama.cpp's own converter writes. Every
 //! tensor is checked against the shape llama.cpp will demand before anything is written.
 
@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use gguf_embed_format::{GgmlType, GgufWriter, TensorData, WriteError};
 
-pub use checkpoint::{Checkpoint, CONTROL, NORMAL, UNUSED, USER_DEFINED};
+pub use checkpoint::{Backing, Checkpoint, CONTROL, NORMAL, UNUSED, USER_DEFINED};
 pub use safetensors::SafeTensors;
 
 #[derive(Debug, thiserror::Error)]
@@ -58,6 +58,33 @@ pub struct ConvertReport {
     pub pooling: Option<u32>,
 }
 
+/// The sizes the tensors themselves give, for checking config.json against.
+fn backing(st: &SafeTensors, mapped: &[(String, String)]) -> Result<Backing, ConvertError> {
+    let (hf, _) = mapped
+        .iter()
+        .find(|(_, name)| name == "token_embd.weight")
+        .ok_or_else(|| ConvertError::MissingTensor {
+            name: "token_embd.weight".into(),
+        })?;
+    let vocab_rows = st
+        .get(hf)
+        .and_then(|e| e.shape.first().copied())
+        .unwrap_or(0);
+    // Layer indices come from tensor names, so there are no more of them than tensors; they must
+    // run 0..n without a gap.
+    let indices: std::collections::BTreeSet<u32> = mapped
+        .iter()
+        .filter_map(|(_, name)| name.strip_prefix("blk.")?.split('.').next()?.parse().ok())
+        .collect();
+    if let Some(gap) = (0u32..).zip(&indices).find(|(want, &got)| *want != got) {
+        return Err(ConvertError::MissingTensor {
+            name: format!("blk.{}.*", gap.0),
+        });
+    }
+    let layers = indices.len() as u32;
+    Ok(Backing { vocab_rows, layers })
+}
+
 pub fn convert(
     dir: &Path,
     output: &Path,
@@ -66,7 +93,6 @@ pub fn convert(
     if !matches!(out_type, GgmlType::F32 | GgmlType::F16 | GgmlType::Q8_0) {
         return Err(ConvertError::UnsupportedOutType(out_type.name().to_owned()));
     }
-    let ck = Checkpoint::open(dir)?;
     let st = SafeTensors::open(&dir.join("model.safetensors"))?;
 
     // Sorted HF names, as llama.cpp's converter orders them.
@@ -78,6 +104,7 @@ pub fn convert(
             None => return Err(ConvertError::UnknownTensor { hf: hf.to_owned() }),
         }
     }
+    let ck = Checkpoint::open(dir, backing(&st, &mapped)?)?;
     for required in bert::required_tensors(ck.config.num_hidden_layers) {
         if !mapped.iter().any(|(_, n)| *n == required) {
             return Err(ConvertError::MissingTensor { name: required });

@@ -1,0 +1,81 @@
+//! A panic at any stage of an inference round settles every request with a typed error and marks
+//! the Embedder failed (later calls refused with `Failed`); needs `--features fault-injection`.
+#![cfg(feature = "fault-injection")]
+
+use std::path::PathBuf;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use gguf_embed_engine::embedder::{EmbedRequest, Embedder, EmbedderOptions};
+use gguf_embed_engine::fault::STAGES;
+use gguf_embed_engine::EngineError;
+
+fn model() -> PathBuf {
+    let p =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.models/all-minilm-l6-v2.q8_0.gguf");
+    assert!(
+        p.exists(),
+        "{} is missing: run `node dist/cli.js models` (npm test does)",
+        p.display()
+    );
+    p
+}
+
+/// One test: the stage to fail is chosen through the process environment.
+#[test]
+fn a_panic_at_every_stage_settles_every_request_and_fails_the_embedder() {
+    for stage in STAGES {
+        let e = Embedder::load(
+            &model(),
+            &EmbedderOptions {
+                threads: Some(1),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        std::env::set_var("GGUF_EMBED_FAULT", stage);
+        let (tx, rx) = mpsc::channel();
+        let requests = 12;
+        for i in 0..requests {
+            let tx = tx.clone();
+            let texts: Vec<String> = (0..40).map(|j| format!("fn f{i}_{j}() {{}}")).collect();
+            e.submit(
+                texts,
+                &EmbedRequest::default(),
+                None,
+                Box::new(move |r| drop(tx.send(r))),
+            );
+        }
+        for _ in 0..requests {
+            let r = rx
+                .recv_timeout(Duration::from_secs(60))
+                .unwrap_or_else(|_| panic!("{stage}: a request was never answered"));
+            let err = r
+                .err()
+                .unwrap_or_else(|| panic!("{stage}: a request succeeded"));
+            assert!(
+                matches!(err, EngineError::Internal(_) | EngineError::Failed(_)),
+                "{stage}: {err}"
+            );
+        }
+        std::env::remove_var("GGUF_EMBED_FAULT");
+        // The requests are answered while the panic unwinds; the failure is recorded just after.
+        for _ in 0..100 {
+            if e.failure().is_some() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert!(
+            e.failure().is_some_and(|f| f.contains(stage)),
+            "{stage}: {:?}",
+            e.failure()
+        );
+        let err = e
+            .embed_batch(&["after".into()], &EmbedRequest::default(), None)
+            .err()
+            .expect("refused");
+        assert!(matches!(err, EngineError::Failed(_)), "{stage}: {err}");
+        e.dispose();
+    }
+}
