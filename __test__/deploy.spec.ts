@@ -1,11 +1,12 @@
 import test from 'ava'
+import { execFile } from 'node:child_process'
 import { readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 // js-yaml is in node_modules through @napi-rs/cli (a devDependency); no YAML parser is ours to write.
 import { loadAll } from 'js-yaml'
 
 import { modelFile, root } from './helpers'
-import { call, samples, spawnServe } from './serve-helpers'
+import { call, post, samples, spawnServe } from './serve-helpers'
 
 // deploy/Dockerfile and deploy/kubernetes.yaml, checked against the server they deploy: the
 // commands they run start a real server, and their probes hit routes it answers.
@@ -35,12 +36,27 @@ function dockerfile(text: string): Instruction[] {
 const argv = (args: string) => (args.startsWith('[') ? (JSON.parse(args) as string[]) : args.split(/\s+/))
 const flag = (command: string[], name: string) => command[command.indexOf(name) + 1]
 
-/** Runs a deployed command line against a real model on a free loopback port. */
-function serveLike(command: string[]) {
+/** A deployed command line's flags with the port and host replaced. */
+function flagsOf(command: string[], host: string): string[] {
   const [bin, sub, , ...flags] = command
   if (bin !== 'gguf-embed' || sub !== 'serve') throw new Error(`not a serve command: ${command.join(' ')}`)
-  const local = flags.map((f, i) => (flags[i - 1] === '--port' ? '0' : flags[i - 1] === '--host' ? '127.0.0.1' : f))
-  return spawnServe([modelFile('f16'), ...local])
+  return flags.map((f, i) => (flags[i - 1] === '--port' ? '0' : flags[i - 1] === '--host' ? host : f))
+}
+
+/** Runs a deployed command line against a real model on a free loopback port. */
+function serveLike(command: string[], env: Record<string, string> = {}) {
+  return spawnServe([modelFile('f16'), ...flagsOf(command, '127.0.0.1')], env)
+}
+
+/**
+ * The exit code of a deployed command line run without an API key, its host replaced by one that
+ * is not loopback and not this machine's (TEST-NET-1): refused at start (2), never listening.
+ */
+function exitWithoutKey(command: string[]): Promise<number> {
+  const env: NodeJS.ProcessEnv = { ...process.env }
+  delete env.GGUF_EMBED_API_KEY
+  const args = [join(root, 'dist', 'cli.js'), 'serve', modelFile('f16'), ...flagsOf(command, '192.0.2.1')]
+  return new Promise((resolve) => execFile(process.execPath, args, { env }, (err) => resolve(err ? Number(err.code) : 0)))
 }
 
 const mebibytes = (q: string) => {
@@ -49,7 +65,7 @@ const mebibytes = (q: string) => {
   return Number(m[1]) * (m[2] === 'Gi' ? 1024 : 1)
 }
 
-test('deploy/Dockerfile: node:20-slim, npm install, non-root, the model as a volume, port, CMD and HEALTHCHECK agree with the server', async (t) => {
+test('deploy/Dockerfile: node:20-slim, npm install, non-root, the model as a volume, port, CMD (which needs a key) and HEALTHCHECK agree with the server', async (t) => {
   const steps = dockerfile(readFileSync(join(root, 'deploy', 'Dockerfile'), 'utf8'))
   const one = (name: string) => {
     const found = steps.filter((s) => s.name === name)
@@ -75,12 +91,14 @@ test('deploy/Dockerfile: node:20-slim, npm install, non-root, the model as a vol
   t.truthy(probe, health)
   t.is(probe![1], port)
 
-  const s = await serveLike(cmd)
+  // Bound beyond loopback, the CMD needs the key from GGUF_EMBED_API_KEY (docker run -e).
+  t.is(await exitWithoutKey(cmd), 2, 'the CMD refuses to start without an API key')
+  const s = await serveLike(cmd, { GGUF_EMBED_API_KEY: 'sk-docker' })
   t.teardown(() => s.child.kill('SIGKILL'))
   t.is((await call(s.url, probe![2])).status, 200, `HEALTHCHECK ${probe![2]}`)
 })
 
-test('deploy/kubernetes.yaml: probes on /ready and /health, ports agree, resources derived from the server figures', async (t) => {
+test('deploy/kubernetes.yaml: the API key from a required Secret, probes on /ready and /health, ports agree, resources derived from the server figures', async (t) => {
   const docs = loadAll(readFileSync(join(root, 'deploy', 'kubernetes.yaml'), 'utf8')) as any[]
   const deployment = docs.find((d) => d.kind === 'Deployment')
   const service = docs.find((d) => d.kind === 'Service')
@@ -99,17 +117,28 @@ test('deploy/kubernetes.yaml: probes on /ready and /health, ports agree, resourc
   t.is(service.spec.ports[0].targetPort, port.name)
   t.deepEqual(container.readinessProbe.httpGet, { path: '/ready', port: port.name })
   t.deepEqual(container.livenessProbe.httpGet, { path: '/health', port: port.name })
+  // The key comes from a Secret that must exist: an optional one, missing, would start the pod
+  // bound to 0.0.0.0 with no key (the server refuses that, but the pod must fail visibly first).
+  const key = container.env.find((e: any) => e.name === 'GGUF_EMBED_API_KEY')
+  t.truthy(key?.valueFrom?.secretKeyRef, 'GGUF_EMBED_API_KEY from a Secret')
+  t.not(key.valueFrom.secretKeyRef.optional, true, 'the Secret is required')
+  t.is(flag(command, '--host'), '0.0.0.0')
+  t.false(command.includes('--insecure-no-auth'))
+  t.is(await exitWithoutKey(command), 2, 'without the key the server refuses to start')
   t.true(pod.terminationGracePeriodSeconds > Number(flag(command, '--drain-timeout')) + 5, 'the grace period outlasts preStop and the drain')
   t.is(container.resources.requests.cpu, flag(command, '--threads'))
   const request = mebibytes(container.resources.requests.memory)
   const limit = mebibytes(container.resources.limits.memory)
   t.true(limit >= request)
 
-  // The same flags on a real server: ready, probes answered, and the memory figures the comment sums.
-  const s = await serveLike(command)
+  // The same flags on a real server: ready, probes answered without the key (the kubelet has
+  // none), embeddings only with it, and the memory figures the comment sums.
+  const s = await serveLike(command, { GGUF_EMBED_API_KEY: 'sk-from-secret' })
   t.teardown(() => s.child.kill('SIGKILL'))
   t.is((await call(s.url, container.readinessProbe.httpGet.path)).status, 200)
   t.is((await call(s.url, container.livenessProbe.httpGet.path)).status, 200)
+  t.is((await post(s.url, '/v1/embeddings', { input: 'x' })).status, 401)
+  t.is((await post(s.url, '/v1/embeddings', { input: 'x' }, { authorization: 'Bearer sk-from-secret' })).status, 200)
   const m = samples((await call(s.url, '/metrics')).text)
   const budget = m.get('gguf_embed_memory_budget_bytes')!
   t.is(budget, 128 * 2 ** 20, '--memory-budget reached the Embedder')

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { request } from 'node:http'
+import { connect } from 'node:net'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 
@@ -58,6 +59,8 @@ export function samples(text: string): Map<string, number> {
 export interface ServerProcess {
   child: ChildProcess
   url: string
+  /** Everything written so far, raw (control characters included). */
+  stdout: () => string
   stderr: () => string
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
 }
@@ -69,7 +72,9 @@ export function spawnServe(args: string[], env: Record<string, string> = {}): Pr
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let err = ''
+  let out = ''
   child.stderr!.on('data', (c: Buffer) => (err += c.toString()))
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()))
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })))
   return new Promise((resolve, reject) => {
     let url: string | undefined
@@ -77,9 +82,32 @@ export function spawnServe(args: string[], env: Record<string, string> = {}): Pr
     lines.on('line', (line) => {
       const m = /^listening on (http:\/\/\S+)/.exec(line)
       if (m) url = m[1]
-      if (line.startsWith('ready:') && url) resolve({ child, url, stderr: () => err, exited })
+      if (line.startsWith('ready:') && url) resolve({ child, url, stdout: () => out, stderr: () => err, exited })
     })
     exited.then(({ code }) => reject(new Error(`gguf-embed serve exited with ${code} before it was ready: ${err}`)))
+  })
+}
+
+/**
+ * A raw HTTP/1.1 request written whole before a byte of the answer is read, as synchronous clients
+ * (Python's requests, urllib) do; resolves with what came back, or rejects with the socket error
+ * (EPIPE, ECONNRESET) that a server closing too early causes.
+ */
+export function sendThenRead(url: string, head: string, body: Buffer): Promise<string> {
+  const { hostname, port } = new URL(url)
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname)
+    let received = ''
+    socket.on('error', reject)
+    socket.write(head)
+    socket.write(body, (err) => {
+      if (err) return
+      socket.on('data', (c: Buffer) => (received += c.toString('latin1')))
+      socket.on('end', () => {
+        resolve(received)
+        socket.destroy()
+      })
+    })
   })
 }
 

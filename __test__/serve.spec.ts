@@ -1,11 +1,14 @@
 import test from 'ava'
 import { request } from 'node:http'
+import { connect } from 'node:net'
 import OpenAI from 'openai'
 
 import { Embedder, type EmbedderOptions } from 'gguf-embed'
-import { createServer, type EmbeddingServer, type ServerOptions } from 'gguf-embed/server'
+import { createServer, serve, type EmbeddingServer, type ServerOptions } from 'gguf-embed/server'
+import { isLoopback } from '../server/auth'
+import { printable } from '../server/log'
 import { cosine, modelFile } from './helpers'
-import { call, post, samples } from './serve-helpers'
+import { call, post, samples, sendThenRead } from './serve-helpers'
 
 // The server in this process over a real model, driven by the official openai client and by raw
 // HTTP for what no well-behaved client sends.
@@ -103,6 +106,27 @@ test('the API key: 401 in OpenAI shape without it or with a wrong one; probes an
   t.is((await post(s.url, '/embed', { inputs: 'x' })).status, 401)
   t.is((await post(s.url, '/v1/embeddings', { input: 'x' }, { authorization: 'bearer sk-right-key' })).status, 200, 'the scheme is case-insensitive')
   for (const path of ['/health', '/ready', '/metrics']) t.is((await call(s.url, path)).status, 200, path)
+
+  // A key no bearer token can carry would turn every request into a 401: refused up front.
+  for (const apiKey of ['', 'sk with space', 'sk-\u00e9t\u00e9', 'sk\ttab', 'sk\x1b[0m', 'sk\nline', 42]) {
+    t.throws(() => createServer(s.embedder, { apiKey: apiKey as string }), { code: 'INVALID_ARGUMENT' }, JSON.stringify(apiKey))
+  }
+})
+
+test('serve(): beyond loopback without a key is refused before anything is loaded or bound', async (t) => {
+  // 192.0.2.1 (TEST-NET-1) is no address of this machine: past the check, binding would fail with EADDRNOTAVAIL instead.
+  await t.throwsAsync(serve(modelFile('q4_0'), { host: '192.0.2.1', port: 0 }), { code: 'INVALID_ARGUMENT' })
+  await t.throwsAsync(serve(modelFile('q4_0'), { host: '192.0.2.1', port: 0, apiKey: 'sk-remote' }), { code: 'EADDRNOTAVAIL' })
+  await t.throwsAsync(serve(modelFile('q4_0'), { host: '192.0.2.1', port: 0, insecureNoAuth: true }), { code: 'EADDRNOTAVAIL' })
+})
+
+test('loopback addresses, and printable() for what the server logs', (t) => {
+  for (const host of ['127.0.0.1', '127.8.9.10', '::1', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1', 'localhost', 'LOCALHOST']) t.true(isLoopback(host), host)
+  for (const host of ['0.0.0.0', '::', '10.0.0.1', '192.168.1.2', '128.0.0.1', '::2', 'fe80::1', 'example.com', 'localhost.example.com', '']) t.false(isLoopback(host), host)
+  t.is(printable('all-MiniLM-L6-v2 caf\u00e9'), 'all-MiniLM-L6-v2 caf\u00e9')
+  const hostile = printable('a\x1b[2J\rb\nc\x07d\x9be\u202ef\x7f')
+  t.notRegex(hostile, /[\x00-\x1f\x7f-\x9f\u202e]/)
+  t.is(hostile, 'a\\x1b[2J\\x0db\\x0ac\\x07d\\x9be\\u202ef\\x7f')
 })
 
 test('malformed and mistyped requests get 4xx in OpenAI shape, never 500', async (t) => {
@@ -212,6 +236,86 @@ test('a body over the limit gets 413 without being read to its end, then the ser
   t.is((await post(s.url, '/v1/embeddings', { input: 'still here' })).status, 200)
 })
 
+test('tokenInput: false refuses token arrays with 400 naming the parameter; text is still served', async (t) => {
+  const s = await start({}, { tokenInput: false })
+  t.teardown(() => stop(s))
+  const ids = Array.from(await s.embedder.tokenize(code[0]))
+  const requests = s.embedder.stats().requests
+  for (const input of [ids, [ids], ['text first', ids]]) {
+    const r = await post(s.url, '/v1/embeddings', { input })
+    t.is(r.status, 400, JSON.stringify(input).slice(0, 60))
+    t.is(r.json.error.type, 'invalid_request_error')
+    t.is(r.json.error.param, 'input')
+    t.is(r.json.error.code, 'token_input_disabled')
+  }
+  const tei = await post(s.url, '/embed', { inputs: [ids] })
+  t.is(tei.status, 400)
+  t.is(tei.json.error_type, 'Validation')
+  t.is(s.embedder.stats().requests, requests, 'nothing refused reached the engine')
+  t.is((await post(s.url, '/v1/embeddings', { input: code })).status, 200)
+  t.throws(() => createServer(s.embedder, { tokenInput: 'no' as unknown as boolean }), { code: 'INVALID_ARGUMENT' })
+})
+
+test('a refused body is read and dropped, not reset: 50 clients that send 6 MiB before reading all get the 413', async (t) => {
+  const s = await start({}, { limits: { maxBodyBytes: 4096 } })
+  t.teardown(() => stop(s))
+  // More than the kernel's socket buffers hold, less than the server drops after refusing.
+  const body = Buffer.alloc(6 * 2 ** 20, 'a')
+  const head = (framing: string, connection = '') => `POST /v1/embeddings HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n${framing}\r\n${connection}\r\n`
+  const variants: Array<[string, Buffer]> = [
+    // Declared too large: refused before a byte of the body is read.
+    [head(`Content-Length: ${body.length}`, 'Connection: close\r\n'), body],
+    // Chunked: refused when the count passes the limit, partway through.
+    [head('Transfer-Encoding: chunked', 'Connection: close\r\n'), Buffer.concat([Buffer.from(`${body.length.toString(16)}\r\n`), body, Buffer.from('\r\n0\r\n\r\n')])],
+    // A keep-alive client is told the connection closes too: the rest of its body is not waited for.
+    [head(`Content-Length: ${body.length}`), body],
+  ]
+  for (let i = 0; i < 50; i++) {
+    const [request, payload] = variants[i % variants.length]
+    const answer = await sendThenRead(s.url, request, payload).catch((err: NodeJS.ErrnoException) => `error ${err.code}`)
+    t.regex(answer, /^HTTP\/1\.1 413 /, `attempt ${i}: ${answer.slice(0, 40)}`)
+    t.regex(answer, /\r\nconnection: close\r\n/i, `attempt ${i}`)
+  }
+  t.is((await post(s.url, '/v1/embeddings', { input: 'still here' })).status, 200)
+})
+
+test('connections: silent ones are closed at headersTimeout, no more than maxConnections are open, clients within the cap are served', async (t) => {
+  const s = await start({}, { limits: { headersTimeout: 3000, requestTimeout: 6000, maxConnections: 12 } })
+  t.teardown(() => stop(s))
+  const port = Number(new URL(s.url).port)
+  const silent = (n: number) =>
+    Array.from({ length: n }, () => {
+      const state = { received: '', closed: false }
+      const socket = connect(port, '127.0.0.1')
+      socket.on('data', (c: Buffer) => (state.received += c.toString()))
+      socket.on('error', () => {})
+      socket.on('close', () => (state.closed = true))
+      t.teardown(() => socket.destroy())
+      return state
+    })
+  const until = async (what: string, done: () => boolean) => {
+    for (const end = Date.now() + 20_000; !done(); await new Promise((r) => setTimeout(r, 20))) {
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    }
+  }
+  const first = silent(10)
+  await until('10 open connections', () => s.server.metrics.connections === 10)
+  t.is((await post(s.url, '/v1/embeddings', { input: 'served beside silent sockets' })).status, 200)
+  t.true(first.every((c) => !c.closed), 'the silent sockets were still open when the client was served')
+
+  // At the cap, one more connection is closed as it arrives.
+  const more = silent(2)
+  await until('12 open connections', () => s.server.metrics.connections === 12)
+  await t.throwsAsync(call(s.url, '/health'), { code: 'ECONNRESET' })
+  t.is(s.server.metrics.connectionsDropped, 1)
+
+  // Nothing was ever sent on them: the server answers 408 and closes each at headersTimeout.
+  await until('the silent sockets to be closed by the server', () => [...first, ...more].every((c) => c.closed))
+  for (const c of [...first, ...more]) t.regex(c.received, /^HTTP\/1\.1 408 /)
+  t.is((await post(s.url, '/v1/embeddings', { input: 'served after' })).status, 200)
+  t.is(samples((await call(s.url, '/metrics')).text).get('gguf_embed_http_connections_dropped_total'), 1)
+})
+
 test('TEI /embed: number[][] equal to the library; options the model cannot honour are refused', async (t) => {
   const s = await start({ truncate: 'error', prefixes: { query: 'query: ' } })
   t.teardown(() => stop(s))
@@ -227,6 +331,16 @@ test('TEI /embed: number[][] equal to the library; options the model cannot hono
   t.true(cosine(query.json[0], await s.embedder.embed('add two numbers', { kind: 'query' })) > 0.99999)
   const short = await post(s.url, '/embed', { inputs: ['x'], dimensions: 32 })
   t.is(short.json[0].length, 32)
+  // TEI answers on / and /invocations as on /embed: Hugging Face's clients post to the bare URL.
+  for (const path of ['/', '/invocations']) {
+    const same = await post(s.url, path, { inputs: code })
+    t.is(same.status, 200, path)
+    t.deepEqual(same.json, all.json, path)
+    const bad = await post(s.url, path, { inputs: 5 })
+    t.is(bad.status, 400, path)
+    t.is(bad.json.error_type, 'Validation', path)
+    t.is((await call(s.url, path)).status, 405, `GET ${path}`)
+  }
   for (const body of [
     { inputs: 'x', normalize: false },
     { inputs: 'x', truncate: true },

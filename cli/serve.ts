@@ -1,21 +1,27 @@
 import { parseArgs } from 'node:util'
 
 import { Embedder, type EmbedderOptions } from '../index'
+import { apiKeyProblem, isLoopback } from '../server/auth'
 import { createServer, DEFAULT_LIMITS, type ServerLimits } from '../server/index'
+import { printable } from '../server/log'
 import { bytes } from './format'
 
 const HELP = `usage: gguf-embed serve MODEL [--port N] [--host H] [--api-key KEY] [options]
 
 Serves MODEL (a .gguf path or hf:OWNER/REPO/FILE.gguf) over HTTP:
   POST /v1/embeddings   OpenAI's embeddings API (string, strings or token arrays; float or base64)
-  POST /embed           text-embeddings-inference's API
+  POST /embed           text-embeddings-inference's API (also POST / and /invocations)
   GET  /health /ready   liveness, and readiness (model loaded, not draining)
   GET  /metrics         Prometheus metrics
 
   --port N                  port (0: any free one)                    [8080]
   --host H                  address to bind                           [127.0.0.1]
   --api-key KEY             require "Authorization: Bearer KEY" on the embedding routes
-                            (better: set $GGUF_EMBED_API_KEY, which ps cannot show)
+                            (better: set $GGUF_EMBED_API_KEY, which ps cannot show); visible
+                            ASCII only, not empty
+  --insecure-no-auth        serve without a key on an address other than loopback
+                            (without it, --host beyond 127.0.0.0/8, ::1, localhost needs a key)
+  --no-token-input          refuse token-id arrays as input (400): text only
   --model-name NAME         the model named in responses              [file name]
   --max-tokens N            most tokens per input, special tokens included [the model's, at most 2048]
   --truncate                cut over-long inputs instead of refusing them with 400
@@ -28,8 +34,9 @@ Serves MODEL (a .gguf path or hf:OWNER/REPO/FILE.gguf) over HTTP:
   --request-timeout SEC     time to send the whole request            [${DEFAULT_LIMITS.requestTimeout / 1000}]
   --keep-alive-timeout SEC  idle keep-alive connections close after   [${DEFAULT_LIMITS.keepAliveTimeout / 1000}]
   --drain-timeout SEC       SIGTERM waits this long for requests      [${DEFAULT_LIMITS.drainTimeout / 1000}]
+  --max-connections N       open connections; more are closed at once [${DEFAULT_LIMITS.maxConnections}, fewer if the file limit is low]
 
-SIGTERM or SIGINT: stop accepting connections, answer the requests in flight, unload, exit 0.`
+SIGTERM, SIGINT or SIGHUP: stop accepting connections, answer the requests in flight, unload, exit 0.`
 
 class UsageError extends Error {}
 
@@ -84,9 +91,32 @@ function options(args: string[]) {
       'request-timeout': { type: 'string' },
       'keep-alive-timeout': { type: 'string' },
       'drain-timeout': { type: 'string' },
+      'max-connections': { type: 'string' },
+      'insecure-no-auth': { type: 'boolean' },
+      'no-token-input': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   })
+}
+
+/**
+ * The key from --api-key or $GGUF_EMBED_API_KEY, checked. Set but empty is an error, not "no
+ * key": an unfilled secret must not silently open the server. Without a key, only a loopback
+ * address may be bound, unless --insecure-no-auth says otherwise.
+ */
+function chooseApiKey(flag: string | undefined, host: string, insecure: boolean): string | undefined {
+  const [key, source] = flag !== undefined ? [flag, '--api-key'] : [process.env.GGUF_EMBED_API_KEY, 'GGUF_EMBED_API_KEY']
+  if (key !== undefined) {
+    const problem = apiKeyProblem(key)
+    if (problem) throw new UsageError(`${source} ${problem}`)
+    return key
+  }
+  if (!isLoopback(host) && !insecure) {
+    throw new UsageError(
+      `--host ${printable(host)} is reachable from other machines and no API key is set: set GGUF_EMBED_API_KEY (or --api-key), or pass --insecure-no-auth to serve without one`,
+    )
+  }
+  return undefined
 }
 
 export async function serveCommand(args: string[]): Promise<number> {
@@ -105,6 +135,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   let port: number
   let load: EmbedderOptions
   let limits: Partial<ServerLimits>
+  let apiKey: string | undefined
   try {
     port = integer('port', values.port)!
     if (port > 65535) throw new UsageError(`--port must be at most 65535, got ${port}`)
@@ -122,26 +153,31 @@ export async function serveCommand(args: string[]): Promise<number> {
       requestTimeout: millis('request-timeout', values['request-timeout']),
       keepAliveTimeout: millis('keep-alive-timeout', values['keep-alive-timeout']),
       drainTimeout: millis('drain-timeout', values['drain-timeout']),
+      maxConnections: positive('max-connections', values['max-connections']),
     }
+    apiKey = chooseApiKey(values['api-key'], values.host!, values['insecure-no-auth'] ?? false)
   } catch (err) {
     if (!(err instanceof UsageError)) throw err
     console.error(`gguf-embed serve: ${err.message}`)
     return 2
   }
-  const apiKey = values['api-key'] ?? (process.env.GGUF_EMBED_API_KEY || undefined)
+  if (apiKey === undefined && !isLoopback(values.host!)) {
+    console.error(`gguf-embed serve: WARNING: --insecure-no-auth: no API key on ${printable(values.host!)}; anyone who can reach this port can use the server`)
+  }
   // Limits are checked before the model is loaded: a typo fails in milliseconds, not after a download.
   const controller = new AbortController()
   const server = createServer(Embedder.load(positionals[0], { ...load, signal: controller.signal }), {
     apiKey,
     modelName: values['model-name'],
+    tokenInput: !values['no-token-input'],
     limits: Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined)),
     ownsEmbedder: true,
   })
 
-  // Once: a second signal gets Node's default handling and ends the process at once.
+  // Once: a second signal gets Node's default handling and ends the process at once. SIGHUP (the
+  // terminal or session went away, or a supervisor's reload) drains too rather than dying mid-request.
   const signalled = new Promise<string>((resolve) => {
-    process.once('SIGTERM', () => resolve('SIGTERM'))
-    process.once('SIGINT', () => resolve('SIGINT'))
+    for (const name of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.once(name, () => resolve(name))
   })
   const shutDown = async () => {
     controller.abort()
@@ -160,7 +196,8 @@ export async function serveCommand(args: string[]): Promise<number> {
   const ready = server.loaded.then((e) => {
     const info = e.info
     const long = info.truncate === 'end' ? 'longer inputs cut' : 'longer inputs refused'
-    console.log(`ready: ${info.name || info.path} (${info.profile}, ${info.dimensions} dims, up to ${info.contextSize} tokens per input, ${long}${apiKey ? ', API key required' : ''})`)
+    // The name comes from the model file: escaped, so it cannot write control sequences to the terminal.
+    console.log(printable(`ready: ${info.name || info.path} (${info.profile}, ${info.dimensions} dims, up to ${info.contextSize} tokens per input, ${long}${apiKey ? ', API key required' : ''})`))
   })
   let signal: string
   try {

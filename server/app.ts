@@ -11,11 +11,15 @@ import { performance } from 'node:perf_hooks'
 import type { Embedder, EmbedInput, Kind } from '../embedder'
 import { bearerCheck } from './auth'
 import { ClientGone, declaredTooLarge, readJson } from './body'
+import { closeAfterAnswer, trackConnections } from './connections'
 import { HttpError, fromEmbedError, unavailable } from './errors'
+import type { InputRules } from './input'
 import { resolveLimits, type ServerLimits } from './limits'
+import { printable } from './log'
 import { ServerMetrics, engineMetrics, gauge } from './metrics'
 import * as openai from './openai'
 import * as tei from './tei'
+import { invalidArgument } from '../errors'
 
 export interface ServerOptions {
   /** Require `Authorization: Bearer <apiKey>` on the embedding routes (/health, /ready and /metrics stay open). */
@@ -25,26 +29,34 @@ export interface ServerOptions {
   modelName?: string
   /** Dispose the Embedder when the server closes. @default false: the caller keeps it */
   ownsEmbedder?: boolean
+  /**
+   * Accept token arrays (number[], number[][]) as input. false refuses them with 400 (code
+   * `token_input_disabled`), for deployments whose clients should only ever send text.
+   * @default true
+   */
+  tokenInput?: boolean
 }
 
 export type ServerState = 'loading' | 'ready' | 'draining' | 'closed' | 'failed'
 
 type Route = '/v1/embeddings' | '/embed' | '/v1/models' | '/health' | '/ready' | '/metrics'
 
-/** Path -> route and the methods it answers. `/embeddings` is where a client with a base URL lacking /v1 posts. */
+/**
+ * Path -> route and the methods it answers. `/embeddings` is where a client with a base URL lacking
+ * /v1 posts. TEI answers /embed on `/` and `/invocations` (SageMaker's path) too, and Hugging
+ * Face's clients (InferenceClient, @huggingface/inference) post to the bare endpoint URL.
+ */
 const ROUTES: Record<string, { route: Route; methods: string[] }> = {
   '/v1/embeddings': { route: '/v1/embeddings', methods: ['POST'] },
   '/embeddings': { route: '/v1/embeddings', methods: ['POST'] },
   '/embed': { route: '/embed', methods: ['POST'] },
+  '/': { route: '/embed', methods: ['POST'] },
+  '/invocations': { route: '/embed', methods: ['POST'] },
   '/v1/models': { route: '/v1/models', methods: ['GET', 'HEAD'] },
   '/health': { route: '/health', methods: ['GET', 'HEAD'] },
   '/ready': { route: '/ready', methods: ['GET', 'HEAD'] },
   '/metrics': { route: '/metrics', methods: ['GET', 'HEAD'] },
 }
-
-/** How long the rest of a refused request's body is read and dropped before the connection is cut. */
-const LINGER_MS = 2000
-const LINGER_BYTES = 8 * 1024 * 1024
 
 /** One embedding call, whichever route it came in on. */
 interface Job {
@@ -65,6 +77,7 @@ export class EmbeddingServer {
   #modelName: string | undefined
   readonly #owns: boolean
   readonly #authorize: (header: string | undefined) => void
+  readonly #rules: InputRules
   #closing: Promise<void> | undefined
 
   constructor(embedder: Embedder | Promise<Embedder>, options: ServerOptions = {}) {
@@ -73,12 +86,15 @@ export class EmbeddingServer {
     this.#authorize = bearerCheck(options.apiKey)
     this.#modelName = options.modelName
     this.#owns = options.ownsEmbedder ?? false
+    if (options.tokenInput !== undefined && typeof options.tokenInput !== 'boolean') throw invalidArgument('tokenInput must be a boolean')
+    this.#rules = { maxInputs: this.limits.maxInputs, tokenInput: options.tokenInput ?? true }
     this.http = createHttpServer({
       headersTimeout: this.limits.headersTimeout,
       requestTimeout: this.limits.requestTimeout,
       keepAliveTimeout: this.limits.keepAliveTimeout,
       // How often Node looks for connections past headersTimeout/requestTimeout (30 s by default,
-      // which would let a slowloris client hold a socket well past the limit).
+      // which would let a slowloris client hold a socket well past the limit). Node counts
+      // headersTimeout from the connection's start, so this also closes sockets that never send.
       connectionsCheckingInterval: Math.min(1000, this.limits.headersTimeout),
       noDelay: true,
     })
@@ -88,10 +104,7 @@ export class EmbeddingServer {
       if (!declaredTooLarge(req, this.limits.maxBodyBytes)) res.writeContinue()
       this.#handle(req, res)
     })
-    this.http.on('connection', (socket) => {
-      this.metrics.connections++
-      socket.once('close', () => this.metrics.connections--)
-    })
+    trackConnections(this.http, this.limits.maxConnections, this.metrics)
     // Malformed requests and slow clients (headersTimeout, requestTimeout) are answered by Node
     // itself: 400, 431 or 408, then the connection is closed.
     this.loaded = Promise.resolve(embedder).then(
@@ -201,39 +214,13 @@ export class EmbeddingServer {
     respond().catch((err: unknown) => {
       if (err instanceof ClientGone || res.destroyed) return
       const error = fromEmbedError(err)
-      if (error.status >= 500 && error.status !== 503) console.error('gguf-embed serve: internal error', err)
-      if (!req.complete) this.#discardRest(req, res)
+      // Escaped: an error's message may quote the request.
+      if (error.status >= 500 && error.status !== 503) console.error(`gguf-embed serve: internal error: ${printable(String((err as Error)?.stack ?? err))}`)
+      if (!req.complete && !res.headersSent) closeAfterAnswer(req, res, this.limits.maxBodyBytes)
       if (error.retryAfter !== undefined) res.setHeader('Retry-After', String(error.retryAfter))
       if (error.status === 401) res.setHeader('WWW-Authenticate', 'Bearer')
       const body = route === '/embed' ? tei.errorBody(error) : JSON.stringify({ error: { message: error.message, type: error.type, param: error.param, code: error.code } })
       this.#json(res, error.status, body)
-    })
-  }
-
-  /**
-   * A request refused before its body was read (too large, no key, not JSON): the body is not
-   * buffered, but what the client is still sending is read and dropped for a moment after the
-   * answer (LINGER_MS, LINGER_BYTES or maxBodyBytes, whichever is larger). Closing at once would reset the connection while the client
-   * writes, and most clients then report the reset (EPIPE) instead of the 413 that came before it.
-   */
-  #discardRest(req: IncomingMessage, res: ServerResponse): void {
-    res.once('finish', () => {
-      if (req.complete) return
-      const socket = req.socket
-      const cut = setTimeout(() => socket.destroy(), LINGER_MS)
-      let dropped = 0
-      const onData = (chunk: Buffer) => {
-        dropped += chunk.length
-        if (dropped > Math.max(LINGER_BYTES, this.limits.maxBodyBytes)) socket.destroy()
-      }
-      req.on('data', onData)
-      req.resume()
-      const done = () => {
-        clearTimeout(cut)
-        req.off('data', onData)
-      }
-      req.once('end', done)
-      socket.once('close', done)
     })
   }
 
@@ -248,7 +235,7 @@ export class EmbeddingServer {
   async #embeddings(req: IncomingMessage, res: ServerResponse, signal: AbortSignal): Promise<void> {
     this.#authorize(req.headers.authorization)
     this.#ready()
-    const request = openai.parseRequest(await readJson(req, this.limits.maxBodyBytes), this.limits.maxInputs)
+    const request = openai.parseRequest(await readJson(req, this.limits.maxBodyBytes), this.#rules)
     const { vectors, tokens } = await this.#run('/v1/embeddings', request, signal)
     this.#json(res, 200, openai.responseBody(vectors, tokens, request.encoding, this.#modelName!))
   }
@@ -256,7 +243,7 @@ export class EmbeddingServer {
   async #tei(req: IncomingMessage, res: ServerResponse, signal: AbortSignal): Promise<void> {
     this.#authorize(req.headers.authorization)
     const embedder = this.#ready()
-    const request = tei.parseRequest(await readJson(req, this.limits.maxBodyBytes), this.limits.maxInputs, embedder.info)
+    const request = tei.parseRequest(await readJson(req, this.limits.maxBodyBytes), this.#rules, embedder.info)
     const { vectors } = await this.#run('/embed', request, signal)
     this.#json(res, 200, tei.responseBody(vectors))
   }

@@ -1,8 +1,32 @@
-/** Bearer-key check for the embedding routes. */
+/** API keys: what a key may be, which addresses may go without one, and the bearer check itself. */
 import { createHash, timingSafeEqual } from 'node:crypto'
+import { BlockList, isIP } from 'node:net'
 
 import { HttpError } from './errors'
 import { invalidArgument } from '../errors'
+
+/**
+ * Why `key` cannot be an API key, or null when it can. Clients send the key as a bearer token, a
+ * run of visible ASCII: a key with a space, a control character or a non-ASCII letter would be
+ * accepted at start and then match no request, every one answered 401.
+ */
+export function apiKeyProblem(key: unknown): string | null {
+  if (typeof key !== 'string') return 'must be a string'
+  if (key.length === 0) return 'is empty'
+  if (!/^[\x21-\x7e]+$/.test(key)) return 'may hold only visible ASCII characters (no spaces, control or non-ASCII characters), as a bearer token does'
+  return null
+}
+
+const loopback = new BlockList()
+loopback.addSubnet('127.0.0.0', 8, 'ipv4')
+loopback.addAddress('::1', 'ipv6')
+
+/** Whether binding `host` keeps the server reachable from this machine only: 127.0.0.0/8, ::1 (also IPv4-mapped) or localhost. */
+export function isLoopback(host: string): boolean {
+  if (/^localhost\.?$/i.test(host)) return true
+  const family = isIP(host)
+  return family !== 0 && loopback.check(host, family === 4 ? 'ipv4' : 'ipv6')
+}
 
 const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest()
 
@@ -15,7 +39,8 @@ const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest()
  */
 export function bearerCheck(key: string | undefined): (authorization: string | undefined) => void {
   if (key === undefined) return () => {}
-  if (typeof key !== 'string' || key.length === 0) throw invalidArgument('apiKey must be a non-empty string')
+  const problem = apiKeyProblem(key)
+  if (problem) throw invalidArgument(`apiKey ${problem}`)
   const expected = digest(key)
   return (authorization) => {
     const match = /^Bearer +(\S+) *$/i.exec(authorization ?? '')

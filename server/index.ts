@@ -3,7 +3,9 @@
  * health, readiness and Prometheus metrics, over one shared Embedder.
  */
 import { Embedder, type EmbedderOptions } from '../embedder'
+import { invalidArgument } from '../errors'
 import { createServer, EmbeddingServer, type ServerOptions } from './app'
+import { isLoopback } from './auth'
 
 export { createServer, EmbeddingServer } from './app'
 export type { ServerOptions, ServerState } from './app'
@@ -14,8 +16,13 @@ export { HttpError } from './errors'
 export interface ServeOptions extends Omit<ServerOptions, 'ownsEmbedder'> {
   /** 0 picks a free port (read it from `server.http.address()`). @default 8080 */
   port?: number
-  /** @default '127.0.0.1': reachable from this machine only */
+  /**
+   * Any other address than loopback (127.0.0.0/8, ::1, localhost) needs an `apiKey`, or
+   * `insecureNoAuth: true`. @default '127.0.0.1': reachable from this machine only
+   */
   host?: string
+  /** Serve beyond loopback without an API key. @default false */
+  insecureNoAuth?: boolean
   /**
    * Options of `Embedder.load`: threads, contextSize (the most tokens one input may have),
    * maxQueue, memoryBudget, pull... `truncate` defaults to 'error' here, so an over-long input is
@@ -30,7 +37,10 @@ export interface ServeOptions extends Omit<ServerOptions, 'ownsEmbedder'> {
  * (the server closed) when the model cannot be loaded. `close()` drains and disposes the model.
  */
 export async function serve(model: string, options: ServeOptions = {}): Promise<EmbeddingServer> {
-  const { port = 8080, host = '127.0.0.1', embedder: loadOptions, ...serverOptions } = options
+  const { port = 8080, host = '127.0.0.1', insecureNoAuth = false, embedder: loadOptions, ...serverOptions } = options
+  if (serverOptions.apiKey === undefined && !insecureNoAuth && !isLoopback(host)) {
+    throw invalidArgument(`host ${host} is reachable from other machines: set apiKey, or insecureNoAuth: true to serve without one`)
+  }
   const controller = new AbortController()
   const server = createServer(Embedder.load(model, { truncate: 'error', ...loadOptions, signal: controller.signal }), {
     ...serverOptions,

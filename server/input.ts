@@ -17,7 +17,22 @@ export function preview(v: unknown): string {
 
 const isTokenId = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 2 ** 31 - 1
 
-function tokenArray(value: unknown[], where: string, param: string): number[] {
+/** What a deployment accepts as `input`, beyond the types. */
+export interface InputRules {
+  /** Inputs per request. */
+  maxInputs: number
+  /**
+   * Token arrays (number[] or number[][]). A client that tokenizes for another model (LangChain's
+   * OpenAIEmbeddings sends tiktoken ids by default) gets vectors of the wrong tokens, silently: a
+   * deployment that never expects ids refuses them instead.
+   */
+  tokenInput: boolean
+}
+
+function tokenArray(value: unknown[], where: string, param: string, rules: InputRules): number[] {
+  if (!rules.tokenInput) {
+    throw badRequest(`${where} is a token array; this server accepts text only (token ids are read as its own model's, not the client's tokenizer's)`, param, 'token_input_disabled')
+  }
   if (value.length === 0) throw badRequest(`${where} is an empty token array`, param)
   for (let j = 0; j < value.length; j++) {
     if (!isTokenId(value[j])) throw badRequest(`${where}[${j}] must be a token id (a non-negative integer), got ${preview(value[j])}`, param)
@@ -29,7 +44,7 @@ function tokenArray(value: unknown[], where: string, param: string): number[] {
  * Token arrays are passed as given: ids outside the vocabulary are refused by the library (400),
  * and no prefix or special tokens are added, as with OpenAI's token input.
  */
-export function parseInput(value: unknown, param: string, maxInputs: number): EmbedInput[] {
+export function parseInput(value: unknown, param: string, rules: InputRules): EmbedInput[] {
   if (value === undefined || value === null) throw badRequest(`"${param}" is required`, param)
   if (typeof value === 'string') {
     if (value.length === 0) throw badRequest(`"${param}" must not be an empty string`, param)
@@ -40,15 +55,15 @@ export function parseInput(value: unknown, param: string, maxInputs: number): Em
   }
   if (value.length === 0) throw badRequest(`"${param}" must not be an empty array`, param)
   // An array whose first element is a number is one token sequence.
-  if (typeof value[0] === 'number') return [tokenArray(value, param, param)]
-  if (value.length > maxInputs) throw badRequest(`"${param}" has ${value.length} inputs, more than the limit of ${maxInputs}`, param)
+  if (typeof value[0] === 'number') return [tokenArray(value, param, param, rules)]
+  if (value.length > rules.maxInputs) throw badRequest(`"${param}" has ${value.length} inputs, more than the limit of ${rules.maxInputs}`, param)
   return value.map((item, i) => {
     const where = `${param}[${i}]`
     if (typeof item === 'string') {
       if (item.length === 0) throw badRequest(`${where} must not be an empty string`, param)
       return item
     }
-    if (Array.isArray(item)) return tokenArray(item, where, param)
+    if (Array.isArray(item)) return tokenArray(item, where, param, rules)
     throw badRequest(`${where} must be a string or an array of token ids, got ${item === null ? 'null' : typeof item}`, param)
   })
 }

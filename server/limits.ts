@@ -3,6 +3,8 @@
  * most tokens one input may have is the Embedder's `contextSize` (with `truncate: 'error'` an
  * over-long input is refused with 400 rather than cut), so the engine counts them where it tokenizes.
  */
+import { readFileSync } from 'node:fs'
+
 import { invalidArgument } from '../errors'
 
 export interface ServerLimits {
@@ -10,7 +12,10 @@ export interface ServerLimits {
   maxBodyBytes: number
   /** Inputs in one request (OpenAI's own limit is 2048). @default 2048 */
   maxInputs: number
-  /** Milliseconds to receive a request's headers (slowloris). @default 10000 */
+  /**
+   * Milliseconds to receive a request's headers (slowloris), counted from the connection's start:
+   * a client that connects and sends nothing is answered 408 and closed then too. @default 10000
+   */
   headersTimeout: number
   /** Milliseconds to receive a whole request, body included. @default 30000 */
   requestTimeout: number
@@ -18,6 +23,12 @@ export interface ServerLimits {
   keepAliveTimeout: number
   /** Milliseconds `close()` waits for in-flight requests before it cuts their connections. @default 30000 */
   drainTimeout: number
+  /**
+   * Client connections open at once; one more is closed as it arrives. Each holds a file
+   * descriptor, so the default stays below the process's limit on open files.
+   * @default 4096, or three quarters of the open-file limit when that is lower (Linux)
+   */
+  maxConnections: number
 }
 
 export const DEFAULT_LIMITS: Readonly<ServerLimits> = Object.freeze({
@@ -27,12 +38,33 @@ export const DEFAULT_LIMITS: Readonly<ServerLimits> = Object.freeze({
   requestTimeout: 30_000,
   keepAliveTimeout: 5_000,
   drainTimeout: 30_000,
+  maxConnections: 4096,
 })
+
+/** The most files this process may open, where the system says (Linux), else undefined. */
+function openFileLimit(): number | undefined {
+  try {
+    // Node raises the soft limit to the hard one at start: the first figure is what applies.
+    const m = /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'))
+    return m ? Number(m[1]) : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * The default connection cap: a quarter of the descriptors stay for the model file, stdio and the
+ * runtime, so a flood of connections cannot leave the server unable to open anything else.
+ */
+function defaultMaxConnections(): number {
+  const files = openFileLimit()
+  return files === undefined ? DEFAULT_LIMITS.maxConnections : Math.max(1, Math.min(DEFAULT_LIMITS.maxConnections, Math.floor(files * 0.75)))
+}
 
 /** Fills in defaults and refuses what is not a positive integer (a typo must not mean "no limit"). */
 export function resolveLimits(given: Partial<ServerLimits> = {}): ServerLimits {
   if (given === null || typeof given !== 'object') throw invalidArgument('limits must be an object')
-  const limits = { ...DEFAULT_LIMITS }
+  const limits = { ...DEFAULT_LIMITS, maxConnections: defaultMaxConnections() }
   for (const key of Object.keys(DEFAULT_LIMITS) as Array<keyof ServerLimits>) {
     const v = given[key]
     if (v === undefined) continue

@@ -102,11 +102,14 @@ export class ServerMetrics {
   readonly promptTokens = new Counter('gguf_embed_prompt_tokens_total', 'Tokens embedded for answered requests (the usage reported to clients), by route.')
   inFlight = 0
   connections = 0
+  /** Connections closed on arrival because `limits.maxConnections` were open. */
+  connectionsDropped = 0
 
   render(): string {
     return [this.requests, this.duration, this.inputs, this.promptTokens].map((f) => f.render()).join('') +
       gauge('gguf_embed_http_requests_in_flight', 'HTTP requests being read or answered.', this.inFlight) +
-      gauge('gguf_embed_http_connections', 'Open client connections.', this.connections)
+      gauge('gguf_embed_http_connections', 'Open client connections.', this.connections) +
+      total('gguf_embed_http_connections_dropped_total', 'Connections closed on arrival because the connection limit was reached.', this.connectionsDropped)
   }
 }
 

@@ -3,7 +3,7 @@ import { endianness } from 'node:os'
 
 import type { EmbedInput, Kind } from '../embedder'
 import { badRequest } from './errors'
-import { optionalPositiveInt, parseInput, preview, requireObject } from './input'
+import { optionalPositiveInt, parseInput, preview, requireObject, type InputRules } from './input'
 
 export interface OpenAIRequest {
   inputs: EmbedInput[]
@@ -14,9 +14,9 @@ export interface OpenAIRequest {
 }
 
 /** Unknown fields are ignored, as OpenAI-compatible servers do, so newer clients keep working. */
-export function parseRequest(body: unknown, maxInputs: number): OpenAIRequest {
+export function parseRequest(body: unknown, rules: InputRules): OpenAIRequest {
   const o = requireObject(body)
-  const inputs = parseInput(o.input, 'input', maxInputs)
+  const inputs = parseInput(o.input, 'input', rules)
   if (o.model !== undefined && o.model !== null && typeof o.model !== 'string') {
     throw badRequest(`"model" must be a string, got ${preview(o.model)}`, 'model')
   }

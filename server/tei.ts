@@ -5,7 +5,7 @@
  */
 import type { EmbedderInfo, EmbedInput, Kind } from '../embedder'
 import { HttpError, badRequest } from './errors'
-import { optionalPositiveInt, parseInput, preview, requireObject } from './input'
+import { optionalPositiveInt, parseInput, preview, requireObject, type InputRules } from './input'
 
 export interface TeiRequest {
   inputs: EmbedInput[]
@@ -19,9 +19,9 @@ function optionalBool(value: unknown, param: string): boolean | undefined {
   return value
 }
 
-export function parseRequest(body: unknown, maxInputs: number, info: EmbedderInfo): TeiRequest {
+export function parseRequest(body: unknown, rules: InputRules, info: EmbedderInfo): TeiRequest {
   const o = requireObject(body)
-  const inputs = parseInput(o.inputs, 'inputs', maxInputs)
+  const inputs = parseInput(o.inputs, 'inputs', rules)
   const normalize = optionalBool(o.normalize, 'normalize')
   if (normalize !== undefined && normalize !== info.normalize) {
     throw badRequest(`this server's model is loaded with normalize: ${info.normalize}; "normalize": ${normalize} cannot be honoured`, 'normalize')
