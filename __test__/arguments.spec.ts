@@ -2,6 +2,7 @@ import test, { type ExecutionContext } from 'ava'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { inspect as show } from 'node:util'
 
 import { convert, distill, Embedder, EmbedError, inspect, quantize } from 'gguf-embed'
 import { fixtures, modelFile } from './helpers'
@@ -36,7 +37,9 @@ const texts = (n: number) => Array.from({ length: n }, (_, i) => `text number ${
 
 test('Embedder.load: numeric options must be safe integers in range', async (t) => {
   for (const key of ['threads', 'contextSize', 'batchTokens', 'maxQueue', 'memoryBudget']) {
-    for (const v of [...BAD_NUMBERS, 1.5e300]) await invalid(t, () => Embedder.load(modelFile('q8_0'), any({ [key]: v })), key, `${key}: ${String(v)}`)
+    // 2^32 + 1 bytes is a fine memoryBudget (a number of bytes, not a 32-bit count).
+    const bad = key === 'memoryBudget' ? [...BAD_NUMBERS.filter((v) => v !== 2 ** 32 + 1), 1.5, 2 ** 53] : BAD_NUMBERS
+    for (const v of bad) await invalid(t, () => Embedder.load(modelFile('q8_0'), any({ [key]: v })), key, `${key}: ${String(v)}`)
   }
   await invalid(t, () => Embedder.load(modelFile('q8_0'), { threads: 1025 }), 'threads', 'threads above the engine bound')
 })
@@ -62,7 +65,7 @@ test('Embedder.load: wrong types, values outside closed sets, unknown options', 
     ['options', 'fast'],
     ['options', []],
   ]
-  for (const [name, options] of cases) await invalid(t, () => Embedder.load(modelFile('q8_0'), any(options)), name, JSON.stringify(options) ?? String(options))
+  for (const [name, options] of cases) await invalid(t, () => Embedder.load(modelFile('q8_0'), any(options)), name, show(options))
   for (const path of [5, '', 'a\0b']) await invalid(t, () => Embedder.load(any(path)), 'path', String(path))
 })
 
@@ -137,7 +140,7 @@ test('distill: options are checked before any work, nothing is written', async (
     ['onProgress', { onProgress: 'log' }],
     ['dims', { dims: 64 }],
   ]
-  for (const [name, options] of cases) await invalid(t, () => distill(modelFile('f16'), out, any(options)), name, JSON.stringify(options) ?? String(options))
+  for (const [name, options] of cases) await invalid(t, () => distill(modelFile('f16'), out, any(options)), name, show(options))
   await invalid(t, () => distill(any(5), out), 'model', 'model 5')
   await invalid(t, () => distill(modelFile('f16'), ''), 'output', 'empty output')
   t.false(existsSync(out))
@@ -166,7 +169,7 @@ test('inspect: options are checked', async (t) => {
     ['limits.maxKeys', { limits: { maxKeys: 1 } }],
     ['tensor', { tensor: true }],
   ]
-  for (const [name, options] of cases) await invalid(t, () => inspect(file, any(options)), name, JSON.stringify(options))
+  for (const [name, options] of cases) await invalid(t, () => inspect(file, any(options)), name, show(options))
 })
 
 test('convert and quantize: type and threads are checked before any file is touched', async (t) => {

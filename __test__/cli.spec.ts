@@ -131,8 +131,8 @@ function writeGguf(file: string, metadata: Array<[string, string]>, tensor: { na
   writeFileSync(file, Buffer.concat([header, padding, Buffer.alloc(16)]))
 }
 
-/** Bytes a terminal acts on: C0 controls other than the output's own newlines, DEL, C1, bidi controls. */
-const UNSAFE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/
+/** Bytes a terminal acts on: C0 controls other than the output's own tabs and newlines, DEL, C1, bidi controls. */
+const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/
 
 test('inspect escapes control and bidi characters from the file; --json keeps them exact', async (t) => {
   const title = '\x1b]0;pwned\x07\x1b[2J\rfake line'
