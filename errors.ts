@@ -20,14 +20,33 @@ export type EmbedErrorCode =
   | 'INTERNAL'
 
 export interface EmbedErrorDetails {
-  /** The engine's name for what went wrong, e.g. `Truncated`, `DuplicateKey`. */
+  /** The engine's name for what went wrong, e.g. `Truncated`, `DuplicateKey`, `MemoryBusy`. */
   kind?: string
   /** Byte offset in the file the error points at. */
   offset?: number
   /** The file involved. */
   path?: string
+  /** The argument at fault, as the API names it (`dimensions`, `contextSize`, `input`, `limits.maxKvCount`). */
+  param?: string
+  /** The input the error is about, as an index into the caller's batch. */
+  index?: number
+  /** The tensor the error is about (convert). */
+  tensor?: string
+  /** Tokens an over-long input has (INPUT_TOO_LONG). */
+  tokens?: number
+  /** The limit that was passed: tokens (INPUT_TOO_LONG), requests (QUEUE_FULL), bytes (MEMORY_BUDGET). */
+  limit?: number
+  /** Bytes of native memory needed (MEMORY_BUDGET, QUEUE_FULL with kind MemoryBusy). */
+  need?: number
+  /** Bytes of native memory available for it. */
+  available?: number
+  /** The largest contextSize that would fit the memoryBudget (MEMORY_BUDGET, kind Context). */
+  fitsContextSize?: number
   cause?: unknown
 }
+
+/** The fields an EmbedError may carry beside its code, message and cause. */
+const FIELDS = ['kind', 'offset', 'path', 'param', 'index', 'tensor', 'tokens', 'limit', 'need', 'available', 'fitsContextSize'] as const
 
 /** Every error gguf-embed throws or rejects with. Check `code`, never the message text. */
 export class EmbedError extends Error {
@@ -35,14 +54,22 @@ export class EmbedError extends Error {
   readonly kind?: string
   readonly offset?: number
   readonly path?: string
+  readonly param?: string
+  readonly index?: number
+  readonly tensor?: string
+  readonly tokens?: number
+  readonly limit?: number
+  readonly need?: number
+  readonly available?: number
+  readonly fitsContextSize?: number
 
   constructor(code: EmbedErrorCode, message: string, details: EmbedErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause })
     this.name = 'EmbedError'
     this.code = code
-    if (details.kind !== undefined) this.kind = details.kind
-    if (details.offset !== undefined) this.offset = details.offset
-    if (details.path !== undefined) this.path = details.path
+    for (const field of FIELDS) {
+      if (details[field] !== undefined) (this as Record<string, unknown>)[field] = details[field]
+    }
   }
 }
 
@@ -62,29 +89,29 @@ const CODES = new Set<string>([
   'INTERNAL',
 ])
 
-/** The binding's message prefix: `[CODE kind @offset] message` (see crates/node/src/error.rs). */
-const PREFIX = /^\[([A-Z_]+)(?: ([A-Za-z0-9]+))?(?: @(\d+))?\] ([\s\S]*)$/
-
-/** Turns whatever the native binding rejected with into an EmbedError. */
+/**
+ * Turns whatever the native binding rejected with into an EmbedError. The binding builds its errors
+ * as objects with a `code` and fields (crates/node/src/error.rs): they are copied, never parsed.
+ */
 export function fromNative(err: unknown, path?: string): EmbedError {
   if (err instanceof EmbedError) return err
-  const message = err instanceof Error ? err.message : String(err)
-  const match = PREFIX.exec(message)
-  if (match && CODES.has(match[1])) {
-    return new EmbedError(match[1] as EmbedErrorCode, match[4], {
-      kind: match[2],
-      offset: match[3] === undefined ? undefined : Number(match[3]),
-      path,
-      cause: err,
-    })
+  if (err instanceof Error) {
+    const fields = err as Error & Record<string, unknown>
+    if (typeof fields.code === 'string' && CODES.has(fields.code)) {
+      const details: EmbedErrorDetails = { cause: err }
+      for (const field of FIELDS) {
+        if (fields[field] !== undefined) (details as Record<string, unknown>)[field] = fields[field]
+      }
+      details.path ??= path
+      return new EmbedError(fields.code as EmbedErrorCode, err.message, details)
+    }
+    // napi-rs rejects a task cancelled through its AbortSignal before it ran with an AbortError.
+    if (err.name === 'AbortError') return new EmbedError('ABORTED', 'the operation was aborted', { path, cause: err })
   }
-  // napi-rs rejects a task cancelled through its AbortSignal with an AbortError.
-  if (err instanceof Error && (err.name === 'AbortError' || /abort/i.test(message))) {
-    return new EmbedError('ABORTED', 'the operation was aborted', { path, cause: err })
-  }
-  return new EmbedError('INTERNAL', message, { path, cause: err })
+  return new EmbedError('INTERNAL', err instanceof Error ? err.message : String(err), { path, cause: err })
 }
 
-export function invalidArgument(message: string): EmbedError {
-  return new EmbedError('INVALID_ARGUMENT', message)
+/** A caller's mistake, naming the argument at fault (`param`) as the API does. */
+export function invalidArgument(message: string, param?: string): EmbedError {
+  return new EmbedError('INVALID_ARGUMENT', message, { param })
 }

@@ -9,6 +9,8 @@ export interface StaticEmbedderOptions {
   maxTokens?: number
   /** For an `hf:` path: where and how to download it. */
   pull?: PullOptions
+  /** Cancels the load (and an `hf:` download) if aborted before it completes. */
+  signal?: AbortSignal
 }
 
 export interface StaticEmbedOptions {
@@ -38,9 +40,10 @@ export class StaticEmbedder {
   static async load(path: string, options: StaticEmbedderOptions = {}): Promise<StaticEmbedder> {
     checkPath('path', path)
     checkOptions(options, SCHEMAS.staticLoad)
-    if (isModelUri(path)) path = await pull(path, options.pull)
+    throwIfAborted(options.signal)
+    if (isModelUri(path)) path = await pull(path, { ...options.pull, signal: options.pull?.signal ?? options.signal })
     try {
-      return new StaticEmbedder(await native.loadStaticEmbedder(path, { maxTokens: options.maxTokens }))
+      return new StaticEmbedder(await native.loadStaticEmbedder(path, { maxTokens: options.maxTokens }, options.signal))
     } catch (err) {
       throw fromNative(err, path)
     }
@@ -107,11 +110,12 @@ export interface DistillOptions {
   from?: (typeof DISTILL_SOURCES)[number]
   threads?: number
   /**
-   * Polled while tokens are embedded. If it throws, it is not called again, and distill (which
-   * cannot be interrupted) rejects with INVALID_ARGUMENT (its exception as `cause`) once it has
-   * finished.
+   * Polled while tokens are embedded. If it throws, it is not called again and distill stops, as
+   * if aborted, rejecting with INVALID_ARGUMENT (its exception as `cause`).
    */
   onProgress?: (progress: { done: number; total: number }) => void
+  /** Stops distill between batches of the vocabulary pass: ABORTED, nothing written. */
+  signal?: AbortSignal
 }
 
 /** Builds a static table from a GGUF embedding model (model2vec's recipe), written with its tokenizer. */
@@ -119,18 +123,27 @@ export async function distill(model: string, output: string, options: DistillOpt
   checkPath('model', model)
   checkPath('output', output)
   checkOptions(options, SCHEMAS.distill)
-  const { onProgress, ...rest } = options
+  const { onProgress, signal, ...rest } = options
+  throwIfAborted(signal)
   const callback = new Callback('onProgress', onProgress)
   const progress = new native.DistillProgress()
-  const report = () => callback.call({ done: progress.done, total: progress.total })
+  const cancel = new native.CancelToken()
+  const report = () => {
+    callback.call({ done: progress.done, total: progress.total })
+    if (callback.error) cancel.cancel()
+  }
   const timer = onProgress ? setInterval(() => progress.total && report(), 200) : undefined
+  const onAbort = () => cancel.cancel()
+  signal?.addEventListener('abort', onAbort, { once: true })
   let result: native.DistillResult
   try {
-    result = await native.distill(model, output, rest, progress)
+    result = await native.distill(model, output, rest, progress, cancel, signal)
   } catch (err) {
+    callback.check()
     throw fromNative(err, model)
   } finally {
     clearInterval(timer)
+    signal?.removeEventListener('abort', onAbort)
   }
   report()
   callback.check()

@@ -57,7 +57,19 @@ export function rangeText(r: IntRange): string {
 type Check = (name: string, value: unknown) => void
 
 const fail = (name: string, what: string, v: unknown) => {
-  throw invalidArgument(`${name} must be ${what}, got ${describe(v)}`)
+  throw argumentError(name, `${name} must be ${what}, got ${describe(v)}`)
+}
+
+/**
+ * INVALID_ARGUMENT for the argument `name` as this module builds names (`dimensions`,
+ * `limits.maxKvCount`, `texts[2]`, `inputs[0][1]`): `param` is the name without its indices,
+ * `index` the first index, the input in the caller's batch.
+ */
+function argumentError(name: string, message: string): EmbedError {
+  const bracket = name.indexOf('[')
+  if (bracket < 0) return invalidArgument(message, name)
+  const index = Number(name.slice(bracket + 1, name.indexOf(']', bracket)))
+  return new EmbedError('INVALID_ARGUMENT', message, { param: name.slice(0, bracket), index })
 }
 
 export function inRange(v: unknown, r: IntRange): v is number {
@@ -110,7 +122,7 @@ export const object = (schema: Schema): Check => (name, v) => {
 }
 
 export const required = (check: Check): Check => (name, v) => {
-  if (v === undefined) throw invalidArgument(`${name} is required`)
+  if (v === undefined) throw argumentError(name, `${name} is required`)
   check(name, v)
 }
 
@@ -126,7 +138,7 @@ export function checkOptions(value: unknown, schema: Schema, name = 'options'): 
   const where = (key: string) => (name === 'options' ? key : `${name}.${key}`)
   for (const key of Object.keys(value as object)) {
     if (!Object.hasOwn(schema, key)) {
-      throw invalidArgument(`${where(key)} is not an option here (known: ${Object.keys(schema).join(', ')})`)
+      throw argumentError(where(key), `${where(key)} is not an option here (known: ${Object.keys(schema).join(', ')})`)
     }
   }
   for (const [key, check] of Object.entries(schema)) check(where(key), (value as Record<string, unknown>)[key])
@@ -134,7 +146,7 @@ export function checkOptions(value: unknown, schema: Schema, name = 'options'): 
 
 export function checkPath(name: string, v: unknown): string {
   if (typeof v !== 'string' || v.length === 0) fail(name, 'a non-empty string', v)
-  if ((v as string).includes('\0')) throw invalidArgument(`${name} must not contain NUL characters`)
+  if ((v as string).includes('\0')) throw argumentError(name, `${name} must not contain NUL characters`)
   return v as string
 }
 
@@ -214,7 +226,7 @@ export class Callback<A> {
 
   #fail(err: unknown): void {
     const message = err instanceof Error ? err.message : describe(err)
-    this.error ??= new EmbedError('INVALID_ARGUMENT', `${this.name} threw: ${message}`, { cause: err })
+    this.error ??= new EmbedError('INVALID_ARGUMENT', `${this.name} threw: ${message}`, { param: this.name, cause: err })
   }
 }
 
@@ -237,13 +249,14 @@ export const SCHEMAS = {
   },
   embed: EMBED,
   embedBatch: { ...EMBED, onProgress: callback },
-  staticLoad: { maxTokens: integer(RANGES.count), pull: anyObject },
+  staticLoad: { maxTokens: integer(RANGES.count), pull: anyObject, signal },
   distill: {
     dimensions: integer(RANGES.count),
     bits: integer(RANGES.bits),
     from: oneOf(DISTILL_SOURCES),
     threads: integer(RANGES.threads),
     onProgress: callback,
+    signal,
   },
   inspect: {
     tensors: boolean,
@@ -257,6 +270,6 @@ export const SCHEMAS = {
     }),
     signal,
   },
-  convert: { type: oneOf(CONVERT_TYPES) },
-  quantize: { type: required(oneOf(QUANTIZE_TYPES)), threads: integer(RANGES.threads) },
+  convert: { type: oneOf(CONVERT_TYPES), signal },
+  quantize: { type: required(oneOf(QUANTIZE_TYPES)), threads: integer(RANGES.threads), signal },
 } as const satisfies Record<string, Schema>

@@ -15,11 +15,13 @@ import { fixtures, modelFile } from './helpers'
 
 const BAD_NUMBERS: unknown[] = [2.5, 2 ** 32 + 1, -5, NaN, Infinity, 0, '4', 10n, null]
 
-/** The call rejects with INVALID_ARGUMENT, and the message names the parameter. */
+/** The call rejects with INVALID_ARGUMENT whose `param` (and `index`, for `texts[1]`) names the argument. */
 async function invalid(t: ExecutionContext, call: () => Promise<unknown>, name: string, label: string): Promise<EmbedError | undefined> {
   const err = await t.throwsAsync(call, { instanceOf: EmbedError }, label)
   t.is(err?.code, 'INVALID_ARGUMENT', `${label}: ${err?.code} ${err?.message}`)
-  t.true(err?.message.includes(name), `${label}: ${err?.message}`)
+  const [param, index] = name.split(/[[\]]/)
+  t.is(err?.param, param, `${label}: ${err?.message}`)
+  if (index !== undefined) t.is(err?.index, Number(index), `${label}: ${err?.message}`)
   return err
 }
 

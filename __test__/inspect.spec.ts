@@ -58,7 +58,7 @@ test('errors point at the byte offset', async (t) => {
   const err = await t.throwsAsync(inspect(join(fixtures, 'bool-2.gguf')), { instanceOf: EmbedError })
   t.is(err?.code, 'GGUF_INVALID')
   t.is(err?.offset, 37)
-  t.regex(err!.message, /byte 37/)
+  t.is(err?.kind, 'InvalidBool')
 })
 
 test('unusual but valid files load', async (t) => {

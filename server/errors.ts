@@ -45,7 +45,8 @@ export function fromEmbedError(err: unknown): HttpError {
   }
   switch (err.code) {
     case 'INVALID_ARGUMENT':
-      return badRequest(err.message, paramOf(err.message))
+      // The library's per-call parameters are OpenAI's: `dimensions`, or the input itself.
+      return badRequest(err.message, err.param === 'dimensions' ? 'dimensions' : 'input')
     case 'INPUT_TOO_LONG':
       return badRequest(err.message, 'input', 'context_length_exceeded')
     case 'QUEUE_FULL':
@@ -63,7 +64,3 @@ export function fromEmbedError(err: unknown): HttpError {
   }
 }
 
-/** The library names the option in its INVALID_ARGUMENT messages ("dimensions 1000 is larger..."). */
-function paramOf(message: string): string {
-  return /^dimensions\b/.test(message) ? 'dimensions' : 'input'
-}

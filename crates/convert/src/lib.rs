@@ -50,6 +50,50 @@ pub enum ConvertError {
     Write(#[from] WriteError),
 }
 
+impl ConvertError {
+    /// Stable name of the variant, for callers that branch on it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ConvertError::Io { .. } => "Io",
+            ConvertError::BadCheckpoint { .. } => "BadCheckpoint",
+            ConvertError::BadSafetensors { .. } => "BadSafetensors",
+            ConvertError::MissingKey { .. } => "MissingKey",
+            ConvertError::UnsupportedArchitecture { .. } => "UnsupportedArchitecture",
+            ConvertError::MissingTensor { .. } => "MissingTensor",
+            ConvertError::WrongShape { .. } => "WrongShape",
+            ConvertError::WrongDtype { .. } => "WrongDtype",
+            ConvertError::UnknownTensor { .. } => "UnknownTensor",
+            ConvertError::UnsupportedOutType(_) => "UnsupportedOutType",
+            ConvertError::Write(WriteError::Io { .. }) => "Io",
+            ConvertError::Write(_) => "Write",
+        }
+    }
+
+    /// The file the error is about, where there is one.
+    pub fn path(&self) -> Option<&Path> {
+        match self {
+            ConvertError::Io { path, .. }
+            | ConvertError::BadCheckpoint { path, .. }
+            | ConvertError::BadSafetensors { path, .. }
+            | ConvertError::MissingKey { path, .. }
+            | ConvertError::UnsupportedArchitecture { path, .. }
+            | ConvertError::Write(WriteError::Io { path, .. }) => Some(path),
+            _ => None,
+        }
+    }
+
+    /// The tensor the error is about (its checkpoint name where it has one), where there is one.
+    pub fn tensor(&self) -> Option<&str> {
+        match self {
+            ConvertError::MissingTensor { name } => Some(name),
+            ConvertError::WrongShape { hf, .. }
+            | ConvertError::WrongDtype { hf }
+            | ConvertError::UnknownTensor { hf } => Some(hf),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct ConvertReport {
     pub output: PathBuf,

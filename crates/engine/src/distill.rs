@@ -5,6 +5,8 @@
 //! hyper-parameters llama.cpp needs to load that tokenizer alone.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use gguf_embed_format::{GgmlType, Gguf, GgufWriter, Limits, MetaValue, TensorData};
 use llama_cpp_2::token::LlamaToken;
@@ -51,6 +53,18 @@ pub struct DistillOptions {
     pub bits: u8,
     pub from: TableFrom,
     pub threads: Option<usize>,
+    /// Set to stop between batches of the vocabulary pass and before writing: ABORTED, nothing
+    /// written.
+    pub cancel: Option<Arc<AtomicBool>>,
+}
+
+impl DistillOptions {
+    fn check_cancel(&self) -> Result<(), EngineError> {
+        match &self.cancel {
+            Some(c) if c.load(Ordering::Relaxed) => Err(EngineError::Aborted),
+            _ => Ok(()),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -66,8 +80,16 @@ pub struct DistillReport {
     pub file_bytes: u64,
 }
 
-fn bad(m: String) -> EngineError {
-    EngineError::InvalidArgument(m)
+fn bad(param: &'static str, m: String) -> EngineError {
+    EngineError::invalid(param, m)
+}
+
+/// The model cannot give a static table (no vocabulary, no usable embedding rows).
+fn unusable(path: &Path, reason: String) -> EngineError {
+    EngineError::ModelLoad {
+        path: path.to_path_buf(),
+        reason,
+    }
 }
 
 /// Tokens worth a row: normal, unknown, user-defined and byte tokens (llama.cpp token types 1, 2,
@@ -87,14 +109,16 @@ fn embeddable(g: &Gguf, n_vocab: usize) -> Vec<bool> {
 fn check_dimensions(dims: usize, width: Option<usize>, bits: u8) -> Result<(), EngineError> {
     let d = width.unwrap_or(usize::MAX);
     if dims == 0 || dims > d {
-        return Err(bad(format!(
-            "dimensions must be between 1 and the model's {d}, got {dims}"
-        )));
+        return Err(bad(
+            "dimensions",
+            format!("dimensions must be between 1 and the model's {d}, got {dims}"),
+        ));
     }
     if bits == 4 && dims % 2 == 1 {
-        return Err(bad(format!(
-            "4-bit rows need an even number of dimensions, got {dims}"
-        )));
+        return Err(bad(
+            "dimensions",
+            format!("4-bit rows need an even number of dimensions, got {dims}"),
+        ));
     }
     Ok(())
 }
@@ -106,16 +130,16 @@ pub fn distill(
     mut progress: impl FnMut(usize, usize),
 ) -> Result<DistillReport, EngineError> {
     if options.bits != 8 && options.bits != 4 {
-        return Err(bad(format!("bits must be 8 or 4, got {}", options.bits)));
+        return Err(bad(
+            "bits",
+            format!("bits must be 8 or 4, got {}", options.bits),
+        ));
     }
     let g = Gguf::open(input, &Limits::default())?;
     let facts = ModelFacts::read(&g);
     let n_vocab = facts.n_vocab as usize;
     if n_vocab == 0 {
-        return Err(bad(format!(
-            "{} has no tokenizer.ggml.tokens",
-            input.display()
-        )));
+        return Err(unusable(input, "no tokenizer.ggml.tokens".into()));
     }
     let keep = embeddable(&g, n_vocab);
     let stored = g
@@ -132,7 +156,7 @@ pub fn distill(
     let dims = options.dimensions.unwrap_or(width.unwrap_or(256).min(256));
     check_dimensions(dims, width, options.bits)?;
     let rows = match from {
-        TableFrom::TokenEmbd => token_embd_rows(&g, n_vocab)?,
+        TableFrom::TokenEmbd => token_embd_rows(&g, n_vocab, input)?,
         _ => through_transformer(input, &keep, options, &mut progress)?,
     };
     check_dimensions(dims, Some(rows[0].len()), options.bits)?;
@@ -156,6 +180,7 @@ pub fn distill(
         scales.extend(scale.to_le_bytes());
     }
     let table_bytes = (table.len() + scales.len()) as u64;
+    options.check_cancel()?;
     let file_bytes = write(&g, &facts, output, options.bits, from, dims, table, scales)?;
     Ok(DistillReport {
         vocab: n_vocab,
@@ -230,6 +255,10 @@ fn through_transformer(
                     .collect()
             })
             .collect();
+        if let Err(aborted) = options.check_cancel() {
+            e.dispose();
+            return Err(aborted);
+        }
         for (&i, v) in chunk.iter().zip(e.embed_tokens(sequences, &request)?) {
             rows[i] = v;
         }
@@ -244,16 +273,19 @@ fn through_transformer(
 }
 
 /// The model's `token_embd.weight` rows (F32 or F16 models).
-fn token_embd_rows(g: &Gguf, n_vocab: usize) -> Result<Vec<Vec<f32>>, EngineError> {
+fn token_embd_rows(g: &Gguf, n_vocab: usize, path: &Path) -> Result<Vec<Vec<f32>>, EngineError> {
     let t = g
         .tensor("token_embd.weight")
-        .ok_or_else(|| bad("the model has no token_embd.weight".into()))?;
+        .ok_or_else(|| unusable(path, "no token_embd.weight".into()))?;
     let d = t.dims[0] as usize;
     if t.dims[1] as usize != n_vocab {
-        return Err(bad(format!(
-            "token_embd.weight has {} rows for {n_vocab} tokens",
-            t.dims[1]
-        )));
+        return Err(unusable(
+            path,
+            format!(
+                "token_embd.weight has {} rows for {n_vocab} tokens",
+                t.dims[1]
+            ),
+        ));
     }
     let data = g.tensor_data(&t);
     let value = |i: usize| -> f32 {
@@ -265,10 +297,13 @@ fn token_embd_rows(g: &Gguf, n_vocab: usize) -> Result<Vec<Vec<f32>>, EngineErro
         }
     };
     if !matches!(t.ggml_type, GgmlType::F32 | GgmlType::F16) {
-        return Err(bad(format!(
-            "--from token-embd reads F32 or F16 tables; this model's is {}",
-            t.ggml_type.name()
-        )));
+        return Err(bad(
+            "from",
+            format!(
+                "--from token-embd reads F32 or F16 tables; this model's is {}",
+                t.ggml_type.name()
+            ),
+        ));
     }
     Ok((0..n_vocab)
         .map(|r| (0..d).map(|c| value(r * d + c)).collect())

@@ -228,8 +228,9 @@ impl Embedder {
         let mut info = resolve(&loaded, options)?;
         let max_queue = options.max_queue.unwrap_or(DEFAULT_MAX_QUEUE);
         if max_queue == 0 {
-            return Err(EngineError::InvalidArgument(
-                "maxQueue must be at least 1".into(),
+            return Err(EngineError::invalid(
+                "maxQueue",
+                "maxQueue must be at least 1",
             ));
         }
         if let Some(budget) = info.memory_budget {
@@ -399,16 +400,17 @@ impl Embedder {
         for (i, s) in sequences.iter_mut().enumerate() {
             let index = first_index + i;
             if s.is_empty() {
-                return Err(EngineError::InvalidArgument(format!(
-                    "input {index} is an empty token sequence"
-                )));
+                return Err(EngineError::invalid_input(
+                    index,
+                    format!("input {index} is an empty token sequence"),
+                ));
             }
             if let Some((at, t)) = s
                 .iter()
                 .enumerate()
                 .find(|(_, t)| t.0 < 0 || t.0 >= n_vocab)
             {
-                return Err(EngineError::InvalidArgument(format!(
+                return Err(EngineError::invalid_input(index, format!(
                     "input {index}: token id {} at position {at} is outside the vocabulary (0..{n_vocab})",
                     t.0
                 )));
@@ -457,14 +459,16 @@ impl Embedder {
         let dimensions = match request.dimensions {
             None => max,
             Some(0) => {
-                return done(Err(EngineError::InvalidArgument(
-                    "dimensions must be at least 1".into(),
+                return done(Err(EngineError::invalid(
+                    "dimensions",
+                    "dimensions must be at least 1",
                 )))
             }
             Some(d) if d > max => {
-                return done(Err(EngineError::InvalidArgument(format!(
-                    "dimensions {d} is larger than the model's {max}"
-                ))))
+                return done(Err(EngineError::invalid(
+                    "dimensions",
+                    format!("dimensions {d} is larger than the model's {max}"),
+                )))
             }
             Some(d) => d,
         };
@@ -571,12 +575,7 @@ impl Drop for Embedder {
 /// A budget refusal as the caller sees it.
 fn refused(refusal: Refusal) -> EngineError {
     match refusal {
-        Refusal::NeverFits { need, room } => EngineError::MemoryBudget(format!(
-            "this request needs {} of native memory while queued, more than the {} the \
-             memoryBudget leaves beside the context: split it or raise memoryBudget",
-            crate::sizing::human(need),
-            crate::sizing::human(room)
-        )),
+        Refusal::NeverFits { need, room } => EngineError::RequestOverBudget { need, room },
         Refusal::Busy { need, free } => EngineError::MemoryBusy { need, free },
     }
 }
@@ -597,7 +596,7 @@ pub(crate) fn reject_all(requests: Vec<Request>) {
 }
 
 fn resolve(m: &LoadedModel, o: &EmbedderOptions) -> Result<EmbedderInfo, EngineError> {
-    let bad = |s: String| Err(EngineError::InvalidArgument(s));
+    let bad = |param, s: String| Err(EngineError::invalid(param, s));
     let profile = {
         let mut p = choose(&m.facts);
         if let Some(pooling) = o.pooling {
@@ -614,19 +613,26 @@ fn resolve(m: &LoadedModel, o: &EmbedderOptions) -> Result<EmbedderInfo, EngineE
     let n_ctx_train = m.n_ctx_train.max(1);
     let context_size = o.context_size.unwrap_or(n_ctx_train.min(2048));
     if context_size < 4 || context_size > n_ctx_train {
-        return bad(format!("contextSize {context_size} must be between 4 and the model's context length {n_ctx_train}"));
+        return bad("contextSize", format!("contextSize {context_size} must be between 4 and the model's context length {n_ctx_train}"));
     }
     let batch_tokens = o.batch_tokens.unwrap_or(context_size.max(PACK_TOKENS));
     if batch_tokens < context_size {
-        return bad(format!(
-            "batchTokens {batch_tokens} must be at least contextSize {context_size}"
-        ));
+        return bad(
+            "batchTokens",
+            format!("batchTokens {batch_tokens} must be at least contextSize {context_size}"),
+        );
     }
     if batch_tokens > 1 << 20 {
-        return bad(format!("batchTokens {batch_tokens} is above 1048576"));
+        return bad(
+            "batchTokens",
+            format!("batchTokens {batch_tokens} is above 1048576"),
+        );
     }
     if o.memory_budget == Some(0) {
-        return bad("memoryBudget must be at least 1 byte".into());
+        return bad(
+            "memoryBudget",
+            "memoryBudget must be at least 1 byte".into(),
+        );
     }
     let threads = o.threads.unwrap_or_else(|| {
         std::thread::available_parallelism()
@@ -634,7 +640,10 @@ fn resolve(m: &LoadedModel, o: &EmbedderOptions) -> Result<EmbedderInfo, EngineE
             .unwrap_or(1)
     });
     if threads == 0 || threads > 1024 {
-        return bad(format!("threads {threads} must be between 1 and 1024"));
+        return bad(
+            "threads",
+            format!("threads {threads} must be between 1 and 1024"),
+        );
     }
     Ok(EmbedderInfo {
         path: m.path.display().to_string(),

@@ -47,10 +47,13 @@ pub fn quantize(
         .find(|f| f.0 == name)
         .map(|f| f.1)
         .ok_or_else(|| {
-            EngineError::InvalidArgument(format!(
-                "unknown quantization type {ftype:?} (one of {})",
-                ftype_names().collect::<Vec<_>>().join(", ")
-            ))
+            EngineError::invalid(
+                "type",
+                format!(
+                    "unknown quantization type {ftype:?} (one of {})",
+                    ftype_names().collect::<Vec<_>>().join(", ")
+                ),
+            )
         })?;
     let g = Gguf::open(input, &Limits::default())?;
     if g.tensor_count() == 0 {
@@ -64,7 +67,7 @@ pub fn quantize(
     let tmp = temp_path(output);
     let c = |p: &Path| {
         CString::new(p.to_string_lossy().as_bytes())
-            .map_err(|_| EngineError::InvalidArgument(format!("{} contains NUL", p.display())))
+            .map_err(|_| EngineError::invalid("path", format!("{} contains NUL", p.display())))
     };
     let (cin, ctmp) = (c(input)?, c(&tmp)?);
     // SAFETY: plain C call with NUL-terminated paths and a params struct from llama.cpp's defaults.

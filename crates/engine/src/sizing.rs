@@ -13,7 +13,7 @@ use crate::tokens::input_bytes;
 use crate::EngineError;
 
 /// The smallest context worth suggesting.
-const MIN_CONTEXT: usize = 16;
+pub(crate) const MIN_CONTEXT: usize = 16;
 
 /// What sizing needs to know of the model and the options.
 pub struct Shape {
@@ -99,27 +99,24 @@ pub fn fit(
     let (n, fixed) = smallest.unwrap_or((wanted, 0));
     let need = fixed + min_room;
     // What would fit: the largest context (halving) whose smallest batch leaves room for an input.
-    let mut hint = String::new();
+    let mut fits = None;
     let mut k = context_size / 2;
     while k >= MIN_CONTEXT {
         let f = probe.fixed(shape, k)?;
         if f + min_input_room(k, shape) <= budget {
-            hint = format!("; contextSize {k} would fit in it");
+            fits = Some(k);
             break;
         }
         k /= 2;
     }
-    if hint.is_empty() && context_size > MIN_CONTEXT {
-        hint = format!("; not even contextSize {MIN_CONTEXT} fits in it");
-    }
-    Err(EngineError::MemoryBudget(format!(
-        "memoryBudget of {} is too small: a context of {n} tokens per batch takes {} and one input of \
-         {context_size} tokens needs {} more, {} in all{hint}",
-        human(budget),
-        human(fixed),
-        human(min_room),
-        human(need),
-    )))
+    let _ = (n, need);
+    Err(EngineError::BudgetTooSmall {
+        budget,
+        context_bytes: fixed,
+        input_bytes: min_room,
+        context_size,
+        fits,
+    })
 }
 
 /// Bytes as a person reads them in an error message.

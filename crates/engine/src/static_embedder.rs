@@ -190,9 +190,10 @@ impl StaticEmbedder {
             None => dims,
             Some(d) if d >= 1 && d <= dims => d,
             Some(d) => {
-                return Err(EngineError::InvalidArgument(format!(
-                    "dimensions must be between 1 and the table's {dims}, got {d}"
-                )))
+                return Err(EngineError::invalid(
+                    "dimensions",
+                    format!("dimensions must be between 1 and the table's {dims}, got {d}"),
+                ))
             }
         };
         let prefix = match kind.unwrap_or(Kind::Document) {

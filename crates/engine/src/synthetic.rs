@@ -73,10 +73,10 @@ pub fn write_decoder(spec: &DecoderSpec, vocab: &Path, output: &Path) -> Result<
         .and_then(|t| t.as_array())
         .map(|a| a.len())
         .ok_or_else(|| {
-            EngineError::InvalidArgument(format!(
-                "{} has no tokenizer.ggml.tokens",
-                vocab.display()
-            ))
+            EngineError::invalid(
+                "vocab",
+                format!("{} has no tokenizer.ggml.tokens", vocab.display()),
+            )
         })?;
     let arch = match spec.arch {
         DecoderArch::Qwen2 => "qwen2",
@@ -84,10 +84,8 @@ pub fn write_decoder(spec: &DecoderSpec, vocab: &Path, output: &Path) -> Result<
     };
     let head_dim = spec.n_embd / spec.n_head;
     let mut w = GgufWriter::new();
-    let mut add = |k: &str, val: MetaValue| {
-        w.add(k, val)
-            .map_err(|e| EngineError::InvalidArgument(e.to_string()))
-    };
+    let mut add =
+        |k: &str, val: MetaValue| w.add(k, val).map_err(|e| EngineError::Convert(e.into()));
     add("general.architecture", arch.into())?;
     add("general.name", spec.name.clone().into())?;
     add(
@@ -154,7 +152,7 @@ pub fn write_decoder(spec: &DecoderSpec, vocab: &Path, output: &Path) -> Result<
                 (GgmlType::F32, f32_bytes(values.into_iter()))
             };
             w.add_tensor(name, dims, ty, TensorData::Bytes(bytes))
-                .map_err(|e| EngineError::InvalidArgument(e.to_string()))
+                .map_err(|e| EngineError::Convert(e.into()))
         };
     let (e, ff, kv) = (spec.n_embd, spec.n_ff, spec.n_head_kv * head_dim);
     tensor(
@@ -190,7 +188,7 @@ pub fn write_decoder(spec: &DecoderSpec, vocab: &Path, output: &Path) -> Result<
         tensor(&mut w, &t("ffn_down.weight"), &[ff, e], Fill::Random(0.1))?;
     }
     w.write_file(output)
-        .map_err(|e| EngineError::InvalidArgument(e.to_string()))?;
+        .map_err(|e| EngineError::Convert(e.into()))?;
     Ok(())
 }
 

@@ -91,12 +91,13 @@ pub(crate) fn worker_main(shared: Arc<Shared>, ready: mpsc::Sender<Result<(), En
     if let Some(limit) = shared.budget.limit() {
         // The probe predicted what fits; this is llama.cpp's word on what it actually allocated.
         if fixed > limit {
-            let _ = ready.send(Err(EngineError::MemoryBudget(format!(
-                "memoryBudget of {} is too small: the context of {} tokens per batch took {}",
-                crate::sizing::human(limit),
-                info.batch_tokens,
-                crate::sizing::human(fixed)
-            ))));
+            let _ = ready.send(Err(EngineError::BudgetTooSmall {
+                budget: limit,
+                context_bytes: fixed,
+                input_bytes: 0,
+                context_size: info.context_size,
+                fits: None,
+            }));
             return;
         }
     }

@@ -115,7 +115,10 @@ fn tokenizing_whole_is_held_against_the_budget() {
     // The ids of 20 MB take ~40x its size to make: more than the budget, refused before starting.
     let err = e.tokenize(&text).err().expect("refused");
     assert!(
-        matches!(err, gguf_embed_engine::EngineError::MemoryBudget(_)),
+        matches!(
+            err,
+            gguf_embed_engine::EngineError::RequestOverBudget { .. }
+        ),
         "{err}"
     );
 }

@@ -90,8 +90,13 @@ fn prediction_matches_allocation(path: &Path, context: usize, batch: usize, dims
     assert!(fits.memory().peak() <= fits.memory().limit().unwrap());
     fits.dispose();
     match Embedder::load(path, &opts(context, Some(batch), Some(fixed - slack))) {
-        Err(EngineError::MemoryBudget(m)) => {
-            assert!(m.contains("would fit") || m.contains("not even"), "{m}")
+        Err(EngineError::BudgetTooSmall {
+            budget,
+            context_size,
+            ..
+        }) => {
+            assert_eq!(budget, fixed - slack);
+            assert_eq!(context_size, context);
         }
         Err(e) => panic!("expected MEMORY_BUDGET, got {e}"),
         Ok(_) => panic!(
@@ -145,8 +150,8 @@ fn memory_budget_model_sharing_and_huge_inputs() {
     let per_input = gguf_embed_engine::tokens::input_bytes(5000, 0, 128, 384);
     let huge = vec!["word ".repeat(1000); (room / per_input) as usize + 10];
     match small.embed_batch(&huge, &EmbedRequest::default(), None) {
-        Err(EngineError::MemoryBudget(m)) => {
-            assert!(m.contains("split it or raise memoryBudget"), "{m}")
+        Err(EngineError::RequestOverBudget { need, room: r }) => {
+            assert!(need > r, "{need} > {r}")
         }
         other => panic!("expected MEMORY_BUDGET, got {other:?}"),
     }

@@ -74,19 +74,20 @@ fn token_sequences_embed_like_their_text_and_bad_ids_are_refused() {
     let n_vocab = 30522;
     for bad in [-1, n_vocab, i32::MAX] {
         match tokens(&e, vec![vec![101, 102], vec![101, bad, 102]]) {
-            Err(EngineError::InvalidArgument(m)) => {
-                assert!(
-                    m.contains("input 1")
-                        && m.contains(&bad.to_string())
-                        && m.contains("position 1"),
-                    "{m}"
-                )
-            }
+            Err(EngineError::InvalidArgument {
+                param: "input",
+                index: Some(1),
+                ..
+            }) => {}
             other => panic!("id {bad}: {other:?}"),
         }
     }
     match tokens(&e, vec![vec![]]) {
-        Err(EngineError::InvalidArgument(m)) => assert!(m.contains("empty"), "{m}"),
+        Err(EngineError::InvalidArgument {
+            param: "input",
+            index: Some(0),
+            ..
+        }) => {}
         other => panic!("{other:?}"),
     }
     // Over-long: cut at the context size by default ...

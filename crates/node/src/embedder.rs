@@ -9,7 +9,8 @@ use napi::bindgen_prelude::{AsyncTask, Float32Array, Int32Array, Object};
 use napi::{Env, Result};
 use napi_derive::napi;
 
-use crate::error::to_napi;
+use crate::error::Failure;
+use crate::job::Job;
 use crate::options::EmbedOptions;
 use crate::tasks::embed::{CountTask, DisposeTask, TokenizeTask};
 
@@ -157,7 +158,8 @@ impl NativeEmbedder {
         options: Option<EmbedOptions>,
         cancel: Option<&CancelToken>,
     ) -> Result<Object<'env>> {
-        let request = EmbedRequest::try_from(&options.unwrap_or_default())?;
+        let request =
+            EmbedRequest::try_from(&options.unwrap_or_default()).map_err(|f| f.into_js(env))?;
         let (done, promise) = completion(env)?;
         self.inner
             .submit(texts, &request, cancel.map(|c| c.flag.clone()), done);
@@ -174,7 +176,8 @@ impl NativeEmbedder {
         options: Option<EmbedOptions>,
         cancel: Option<&CancelToken>,
     ) -> Result<Object<'env>> {
-        let request = EmbedRequest::try_from(&options.unwrap_or_default())?;
+        let request =
+            EmbedRequest::try_from(&options.unwrap_or_default()).map_err(|f| f.into_js(env))?;
         let sequences = sequences
             .iter()
             .map(|s| s.iter().map(|&id| LlamaToken(id)).collect())
@@ -186,18 +189,18 @@ impl NativeEmbedder {
     }
 
     #[napi(ts_return_type = "Promise<number>")]
-    pub fn count_tokens(&self, text: String) -> AsyncTask<CountTask> {
-        AsyncTask::new(CountTask::new(self.inner.clone(), text))
+    pub fn count_tokens(&self, text: String) -> AsyncTask<Job<CountTask>> {
+        AsyncTask::new(Job::new(CountTask::new(self.inner.clone(), text)))
     }
 
     #[napi(ts_return_type = "Promise<Int32Array>")]
-    pub fn tokenize(&self, text: String) -> AsyncTask<TokenizeTask> {
-        AsyncTask::new(TokenizeTask::new(self.inner.clone(), text))
+    pub fn tokenize(&self, text: String) -> AsyncTask<Job<TokenizeTask>> {
+        AsyncTask::new(Job::new(TokenizeTask::new(self.inner.clone(), text)))
     }
 
     #[napi(ts_return_type = "Promise<void>")]
-    pub fn dispose(&self) -> AsyncTask<DisposeTask> {
-        AsyncTask::new(DisposeTask::new(self.inner.clone()))
+    pub fn dispose(&self) -> AsyncTask<Job<DisposeTask>> {
+        AsyncTask::new(Job::new(DisposeTask::new(self.inner.clone())))
     }
 }
 
@@ -218,7 +221,11 @@ fn completion(env: &Env) -> Result<(Completion, Object<'_>)> {
                     tokens: embedded.tokens.into_iter().map(|t| t as u32).collect(),
                 })
             })),
-            Err(e) => deferred.reject(to_napi(e)),
+            // The error object is made on the JS thread, where the promise settles.
+            Err(e) => {
+                let failure = Failure::from(e);
+                deferred.resolve(Box::new(move |env| Err(failure.into_js(&env))))
+            }
         },
     );
     Ok((done, promise))

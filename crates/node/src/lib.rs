@@ -4,6 +4,7 @@
 mod embedder;
 mod error;
 mod info;
+mod job;
 mod options;
 mod static_tier;
 mod tasks;
@@ -14,20 +15,23 @@ use std::path::PathBuf;
 use napi::bindgen_prelude::{AbortSignal, AsyncTask};
 use napi_derive::napi;
 
+use crate::embedder::CancelToken;
+use crate::job::Job;
 use crate::options::{EmbedderOptions, InspectOptions};
 use crate::tasks::convert::{ConvertTask, QuantizeTask};
 use crate::tasks::inspect::InspectTask;
 use crate::tasks::load::LoadTask;
 
 /// Describes a GGUF file from its header, metadata and tensor infos, without loading weights.
-/// Rejects with an error whose message starts with `[CODE kind @offset]` (decoded by index.ts).
+/// Rejects with an Error carrying `code`, `kind`, `offset` and `path` (see error.rs).
 #[napi(ts_return_type = "Promise<ModelInfo>")]
 pub fn inspect(
     path: String,
     options: Option<InspectOptions>,
     signal: Option<AbortSignal>,
-) -> AsyncTask<InspectTask> {
-    AsyncTask::with_optional_signal(InspectTask::new(path, options.unwrap_or_default()), signal)
+) -> AsyncTask<Job<InspectTask>> {
+    let task = InspectTask::new(path, options.unwrap_or_default());
+    AsyncTask::with_optional_signal(Job::new(task), signal)
 }
 
 /// Loads a GGUF embedding model (mapped, not read) and starts its inference thread.
@@ -36,8 +40,9 @@ pub fn load_embedder(
     path: String,
     options: Option<EmbedderOptions>,
     signal: Option<AbortSignal>,
-) -> AsyncTask<LoadTask> {
-    AsyncTask::with_optional_signal(LoadTask::new(path, options.unwrap_or_default()), signal)
+) -> AsyncTask<Job<LoadTask>> {
+    let task = LoadTask::new(path, options.unwrap_or_default());
+    AsyncTask::with_optional_signal(Job::new(task), signal)
 }
 
 /// Native resources this process holds, across every Embedder and worker thread.
@@ -82,31 +87,43 @@ pub fn native_memory() -> NativeMemory {
     }
 }
 
-/// Converts a Hugging Face BERT checkpoint folder to GGUF (f32, f16 or q8_0).
+/// Converts a Hugging Face BERT checkpoint folder to GGUF (f32, f16 or q8_0). An aborted `signal`
+/// cancels it if it has not started.
 #[napi(ts_return_type = "Promise<ConvertResult>")]
-pub fn convert(dir: String, output: String, out_type: String) -> AsyncTask<ConvertTask> {
-    AsyncTask::new(ConvertTask {
+pub fn convert(
+    dir: String,
+    output: String,
+    out_type: String,
+    signal: Option<AbortSignal>,
+) -> AsyncTask<Job<ConvertTask>> {
+    let task = ConvertTask {
         dir: PathBuf::from(dir),
         output: PathBuf::from(output),
         out_type,
-    })
+    };
+    AsyncTask::with_optional_signal(Job::new(task), signal)
 }
 
 /// Builds the static tier from a model: every vocabulary token embedded, PCA, Zipf/SIF weights,
-/// int8/int4 rows, written with the tokenizer as one GGUF. `progress` is updated as tokens embed.
+/// int8/int4 rows, written with the tokenizer as one GGUF. `progress` is updated as tokens embed;
+/// `cancel` stops it between batches (ABORTED, nothing written).
 #[napi(ts_return_type = "Promise<DistillResult>")]
 pub fn distill(
     input: String,
     output: String,
     options: Option<static_tier::DistillOptions>,
     progress: Option<&static_tier::DistillProgress>,
-) -> AsyncTask<static_tier::DistillTask> {
-    AsyncTask::new(static_tier::DistillTask::new(
+    cancel: Option<&CancelToken>,
+    signal: Option<AbortSignal>,
+) -> AsyncTask<Job<static_tier::DistillTask>> {
+    let task = static_tier::DistillTask::new(
         input,
         output,
         options.unwrap_or_default(),
         progress,
-    ))
+        cancel.map(|c| c.flag.clone()),
+    );
+    AsyncTask::with_optional_signal(Job::new(task), signal)
 }
 
 /// Maps a static table made by `distill` and loads its tokenizer (no llama.cpp context).
@@ -114,25 +131,30 @@ pub fn distill(
 pub fn load_static_embedder(
     path: String,
     options: Option<static_tier::StaticOptions>,
-) -> AsyncTask<static_tier::LoadStaticTask> {
-    AsyncTask::new(static_tier::LoadStaticTask {
+    signal: Option<AbortSignal>,
+) -> AsyncTask<Job<static_tier::LoadStaticTask>> {
+    let task = static_tier::LoadStaticTask {
         path: PathBuf::from(path),
         options: options.unwrap_or_default(),
-    })
+    };
+    AsyncTask::with_optional_signal(Job::new(task), signal)
 }
 
-/// Quantizes a GGUF model with llama.cpp's quantizer (q4_k_m, q4_0, q8_0, ...).
+/// Quantizes a GGUF model with llama.cpp's quantizer (q4_k_m, q4_0, q8_0, ...). An aborted
+/// `signal` cancels it if it has not started (llama.cpp's quantizer cannot be interrupted).
 #[napi(ts_return_type = "Promise<void>")]
 pub fn quantize(
     input: String,
     output: String,
     ftype: String,
     threads: Option<u32>,
-) -> AsyncTask<QuantizeTask> {
-    AsyncTask::new(QuantizeTask {
+    signal: Option<AbortSignal>,
+) -> AsyncTask<Job<QuantizeTask>> {
+    let task = QuantizeTask {
         input: PathBuf::from(input),
         output: PathBuf::from(output),
         ftype,
         threads,
-    })
+    };
+    AsyncTask::with_optional_signal(Job::new(task), signal)
 }

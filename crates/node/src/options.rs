@@ -6,7 +6,7 @@ use gguf_embed_engine::format::Limits;
 use gguf_embed_engine::profile::Pooling;
 use napi_derive::napi;
 
-use crate::error::invalid_argument;
+use crate::error::{invalid_argument, Failure};
 
 /// Bounds the GGUF reader enforces. A file declaring more is refused with GGUF_INVALID.
 #[napi(object)]
@@ -34,32 +34,49 @@ pub struct InspectOptions {
     pub limits: Option<ReaderLimits>,
 }
 
-fn count(name: &str, v: Option<f64>, default: u64) -> napi::Result<u64> {
+fn count(name: &'static str, v: Option<f64>, default: u64) -> Result<u64, Failure> {
     match v {
         None => Ok(default),
         Some(x) if x.is_finite() && x >= 0.0 && x.fract() == 0.0 && x <= (1u64 << 53) as f64 => {
             Ok(x as u64)
         }
-        Some(x) => Err(invalid_argument(&format!(
-            "limits.{name} must be a non-negative integer, got {x}"
-        ))),
+        Some(x) => Err(invalid_argument(
+            name,
+            format!("{name} must be a non-negative integer, got {x}"),
+        )),
     }
 }
 
 impl TryFrom<&ReaderLimits> for Limits {
-    type Error = napi::Error;
+    type Error = Failure;
 
-    fn try_from(l: &ReaderLimits) -> napi::Result<Limits> {
+    fn try_from(l: &ReaderLimits) -> Result<Limits, Failure> {
         let d = Limits::default();
-        let max_alignment = count("maxAlignment", l.max_alignment, d.max_alignment.into())?;
+        let max_alignment = count(
+            "limits.maxAlignment",
+            l.max_alignment,
+            d.max_alignment.into(),
+        )?;
         Ok(Limits {
-            max_kv_count: count("maxKvCount", l.max_kv_count, d.max_kv_count)?,
-            max_tensor_count: count("maxTensorCount", l.max_tensor_count, d.max_tensor_count)?,
-            max_key_len: count("maxKeyLength", l.max_key_length, d.max_key_len)?,
-            max_string_len: count("maxStringLength", l.max_string_length, d.max_string_len)?,
-            max_array_len: count("maxArrayLength", l.max_array_length, d.max_array_len)?,
-            max_alignment: u32::try_from(max_alignment)
-                .map_err(|_| invalid_argument("limits.maxAlignment must fit in 32 bits"))?,
+            max_kv_count: count("limits.maxKvCount", l.max_kv_count, d.max_kv_count)?,
+            max_tensor_count: count(
+                "limits.maxTensorCount",
+                l.max_tensor_count,
+                d.max_tensor_count,
+            )?,
+            max_key_len: count("limits.maxKeyLength", l.max_key_length, d.max_key_len)?,
+            max_string_len: count(
+                "limits.maxStringLength",
+                l.max_string_length,
+                d.max_string_len,
+            )?,
+            max_array_len: count("limits.maxArrayLength", l.max_array_length, d.max_array_len)?,
+            max_alignment: u32::try_from(max_alignment).map_err(|_| {
+                invalid_argument(
+                    "limits.maxAlignment",
+                    "limits.maxAlignment must fit in 32 bits",
+                )
+            })?,
             max_tensor_name_len: d.max_tensor_name_len,
         })
     }
@@ -110,24 +127,26 @@ pub struct EmbedOptions {
 }
 
 impl TryFrom<&EmbedderOptions> for engine::embedder::EmbedderOptions {
-    type Error = napi::Error;
+    type Error = Failure;
 
-    fn try_from(o: &EmbedderOptions) -> napi::Result<Self> {
+    fn try_from(o: &EmbedderOptions) -> Result<Self, Failure> {
         let pooling = match o.pooling.as_deref() {
             None | Some("model") => None,
             Some(p) => Some(Pooling::from_name(p).ok_or_else(|| {
-                invalid_argument(&format!(
-                    "pooling must be 'model', 'mean', 'cls' or 'last', got {p:?}"
-                ))
+                invalid_argument(
+                    "pooling",
+                    format!("pooling must be 'model', 'mean', 'cls' or 'last', got {p:?}"),
+                )
             })?),
         };
         let truncate = match o.truncate.as_deref() {
             None | Some("end") => Truncate::End,
             Some("error") => Truncate::Error,
             Some(t) => {
-                return Err(invalid_argument(&format!(
-                    "truncate must be 'end' or 'error', got {t:?}"
-                )))
+                return Err(invalid_argument(
+                    "truncate",
+                    format!("truncate must be 'end' or 'error', got {t:?}"),
+                ))
             }
         };
         Ok(engine::embedder::EmbedderOptions {
@@ -144,9 +163,10 @@ impl TryFrom<&EmbedderOptions> for engine::embedder::EmbedderOptions {
                 None => None,
                 Some(b) if b.is_finite() && b >= 1.0 && b <= 2f64.powi(53) => Some(b as u64),
                 Some(b) => {
-                    return Err(invalid_argument(&format!(
-                        "memoryBudget must be a positive number of bytes, got {b}"
-                    )))
+                    return Err(invalid_argument(
+                        "memoryBudget",
+                        format!("memoryBudget must be a positive number of bytes, got {b}"),
+                    ))
                 }
             },
         })
@@ -154,16 +174,17 @@ impl TryFrom<&EmbedderOptions> for engine::embedder::EmbedderOptions {
 }
 
 impl TryFrom<&EmbedOptions> for EmbedRequest {
-    type Error = napi::Error;
+    type Error = Failure;
 
-    fn try_from(o: &EmbedOptions) -> napi::Result<Self> {
+    fn try_from(o: &EmbedOptions) -> Result<Self, Failure> {
         let kind = match o.kind.as_deref() {
             None | Some("document") => Some(Kind::Document),
             Some("query") => Some(Kind::Query),
             Some(k) => {
-                return Err(invalid_argument(&format!(
-                    "kind must be 'query' or 'document', got {k:?}"
-                )))
+                return Err(invalid_argument(
+                    "kind",
+                    format!("kind must be 'query' or 'document', got {k:?}"),
+                ))
             }
         };
         Ok(EmbedRequest {

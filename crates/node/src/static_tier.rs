@@ -11,10 +11,12 @@ use gguf_embed_engine::distill::{
 use gguf_embed_engine::embedder::{EmbedRequest, Kind};
 use gguf_embed_engine::static_embedder::StaticEmbedder;
 use gguf_embed_engine::EngineError;
-use napi::bindgen_prelude::*;
+use napi::bindgen_prelude::{AsyncTask, Float32Array, Int32Array};
+use napi::{Env, Result};
 use napi_derive::napi;
 
-use crate::error::{catch_panic, invalid_argument, to_napi};
+use crate::error::{invalid_argument, Failure};
+use crate::job::{Job, Work};
 use crate::options::EmbedOptions;
 
 /// Tokens embedded so far by a running `distill`, for a progress bar.
@@ -76,6 +78,7 @@ pub struct DistillTask {
     pub options: DistillOptions,
     pub done: Arc<AtomicU32>,
     pub total: Arc<AtomicU32>,
+    pub cancel: Option<Arc<AtomicBool>>,
 }
 
 impl DistillTask {
@@ -84,6 +87,7 @@ impl DistillTask {
         output: String,
         options: DistillOptions,
         progress: Option<&DistillProgress>,
+        cancel: Option<Arc<AtomicBool>>,
     ) -> Self {
         let p = progress
             .map(|p| (p.done.clone(), p.total.clone()))
@@ -94,42 +98,47 @@ impl DistillTask {
             options,
             done: p.0,
             total: p.1,
+            cancel,
         }
     }
 }
 
-impl Task for DistillTask {
+impl Work for DistillTask {
     type Output = DistillReport;
     type JsValue = DistillResult;
 
-    fn compute(&mut self) -> Result<DistillReport> {
-        catch_panic(|| {
-            let from = match self.options.from.as_deref() {
-                None | Some("auto") => TableFrom::Auto,
-                Some("transformer") => TableFrom::Transformer,
-                Some("token-embd") => TableFrom::TokenEmbd,
-                Some(f) => {
-                    return Err(invalid_argument(&format!(
-                        "from must be 'auto', 'transformer' or 'token-embd', got {f:?}"
-                    )))
-                }
-            };
-            let options = EngineDistill {
-                dimensions: self.options.dimensions.map(|d| d as usize),
-                bits: self.options.bits.unwrap_or(8).min(255) as u8,
-                from,
-                threads: self.options.threads.map(|t| t as usize),
-            };
-            let (done, total) = (self.done.clone(), self.total.clone());
-            run_distill(&self.input, &self.output, &options, move |d, t| {
+    fn run(&mut self) -> std::result::Result<DistillReport, Failure> {
+        let from = match self.options.from.as_deref() {
+            None | Some("auto") => TableFrom::Auto,
+            Some("transformer") => TableFrom::Transformer,
+            Some("token-embd") => TableFrom::TokenEmbd,
+            Some(f) => {
+                return Err(invalid_argument(
+                    "from",
+                    format!("from must be 'auto', 'transformer' or 'token-embd', got {f:?}"),
+                ))
+            }
+        };
+        let options = EngineDistill {
+            dimensions: self.options.dimensions.map(|d| d as usize),
+            bits: self.options.bits.unwrap_or(8).min(255) as u8,
+            from,
+            threads: self.options.threads.map(|t| t as usize),
+            cancel: self.cancel.clone(),
+        };
+        let (done, total) = (self.done.clone(), self.total.clone());
+        Ok(run_distill(
+            &self.input,
+            &self.output,
+            &options,
+            move |d, t| {
                 done.store(d as u32, Ordering::Relaxed);
                 total.store(t as u32, Ordering::Relaxed);
-            })
-            .map_err(to_napi)
-        })
+            },
+        )?)
     }
 
-    fn resolve(&mut self, _env: Env, r: DistillReport) -> Result<DistillResult> {
+    fn to_js(&mut self, _env: Env, r: DistillReport) -> Result<DistillResult> {
         Ok(DistillResult {
             vocab: r.vocab as u32,
             embedded: r.embedded as u32,
@@ -184,18 +193,16 @@ pub struct LoadStaticTask {
     pub options: StaticOptions,
 }
 
-impl Task for LoadStaticTask {
+impl Work for LoadStaticTask {
     type Output = StaticEmbedder;
     type JsValue = NativeStaticEmbedder;
 
-    fn compute(&mut self) -> Result<StaticEmbedder> {
-        catch_panic(|| {
-            StaticEmbedder::load(&self.path, self.options.max_tokens.map(|m| m as usize))
-                .map_err(to_napi)
-        })
+    fn run(&mut self) -> std::result::Result<StaticEmbedder, Failure> {
+        let max_tokens = self.options.max_tokens.map(|m| m as usize);
+        Ok(StaticEmbedder::load(&self.path, max_tokens)?)
     }
 
-    fn resolve(&mut self, _env: Env, e: StaticEmbedder) -> Result<NativeStaticEmbedder> {
+    fn to_js(&mut self, _env: Env, e: StaticEmbedder) -> Result<NativeStaticEmbedder> {
         Ok(NativeStaticEmbedder {
             inner: Arc::new(StaticShared {
                 embedder: e,
@@ -212,23 +219,19 @@ pub struct StaticEmbedTask {
     dimensions: Option<usize>,
 }
 
-impl Task for StaticEmbedTask {
+impl Work for StaticEmbedTask {
     type Output = Vec<Vec<f32>>;
     type JsValue = Vec<Float32Array>;
 
-    fn compute(&mut self) -> Result<Vec<Vec<f32>>> {
-        catch_panic(|| {
-            if self.inner.disposed.load(Ordering::Relaxed) {
-                return Err(to_napi(EngineError::Disposed));
-            }
-            self.inner
-                .embedder
-                .embed(&self.texts, self.kind, self.dimensions)
-                .map_err(to_napi)
-        })
+    fn run(&mut self) -> std::result::Result<Vec<Vec<f32>>, Failure> {
+        if self.inner.disposed.load(Ordering::Relaxed) {
+            return Err(EngineError::Disposed.into());
+        }
+        let e = &self.inner.embedder;
+        Ok(e.embed(&self.texts, self.kind, self.dimensions)?)
     }
 
-    fn resolve(&mut self, _env: Env, vectors: Vec<Vec<f32>>) -> Result<Vec<Float32Array>> {
+    fn to_js(&mut self, _env: Env, vectors: Vec<Vec<f32>>) -> Result<Vec<Float32Array>> {
         Ok(vectors.into_iter().map(Float32Array::new).collect())
     }
 }
@@ -238,20 +241,18 @@ pub struct StaticTokenizeTask {
     text: String,
 }
 
-impl Task for StaticTokenizeTask {
+impl Work for StaticTokenizeTask {
     type Output = Vec<i32>;
     type JsValue = Int32Array;
 
-    fn compute(&mut self) -> Result<Vec<i32>> {
-        catch_panic(|| {
-            if self.inner.disposed.load(Ordering::Relaxed) {
-                return Err(to_napi(EngineError::Disposed));
-            }
-            Ok(self.inner.embedder.tokenize(&self.text))
-        })
+    fn run(&mut self) -> std::result::Result<Vec<i32>, Failure> {
+        if self.inner.disposed.load(Ordering::Relaxed) {
+            return Err(EngineError::Disposed.into());
+        }
+        Ok(self.inner.embedder.tokenize(&self.text))
     }
 
-    fn resolve(&mut self, _env: Env, ids: Vec<i32>) -> Result<Int32Array> {
+    fn to_js(&mut self, _env: Env, ids: Vec<i32>) -> Result<Int32Array> {
         Ok(Int32Array::new(ids))
     }
 }
@@ -280,26 +281,28 @@ impl NativeStaticEmbedder {
     #[napi(ts_return_type = "Promise<Float32Array[]>", catch_unwind)]
     pub fn embed_batch(
         &self,
+        env: Env,
         texts: Vec<String>,
         options: Option<EmbedOptions>,
-    ) -> Result<AsyncTask<StaticEmbedTask>> {
+    ) -> Result<AsyncTask<Job<StaticEmbedTask>>> {
         // The same per-call options as Embedder's (firstIndex has no use here).
-        let request = EmbedRequest::try_from(&options.unwrap_or_default())?;
-        Ok(AsyncTask::new(StaticEmbedTask {
+        let request =
+            EmbedRequest::try_from(&options.unwrap_or_default()).map_err(|f| f.into_js(&env))?;
+        Ok(AsyncTask::new(Job::new(StaticEmbedTask {
             inner: self.inner.clone(),
             texts,
             kind: request.kind,
             dimensions: request.dimensions,
-        }))
+        })))
     }
 
     /// Tokenises on the libuv pool: a long text takes the JS thread no time.
     #[napi(ts_return_type = "Promise<Int32Array>", catch_unwind)]
-    pub fn tokenize(&self, text: String) -> AsyncTask<StaticTokenizeTask> {
-        AsyncTask::new(StaticTokenizeTask {
+    pub fn tokenize(&self, text: String) -> AsyncTask<Job<StaticTokenizeTask>> {
+        AsyncTask::new(Job::new(StaticTokenizeTask {
             inner: self.inner.clone(),
             text,
-        })
+        }))
     }
 
     #[napi(catch_unwind)]

@@ -3,10 +3,11 @@ use std::path::PathBuf;
 use gguf_embed_engine::format::GgmlType;
 use gguf_embed_engine::profile::Pooling;
 use gguf_embed_engine::EngineError;
-use napi::bindgen_prelude::*;
+use napi::Env;
 use napi_derive::napi;
 
-use crate::error::{catch_panic, invalid_argument, to_napi};
+use crate::error::{invalid_argument, Failure};
+use crate::job::Work;
 
 #[napi(object)]
 pub struct ConvertResult {
@@ -23,38 +24,37 @@ pub struct ConvertTask {
     pub out_type: String,
 }
 
-impl Task for ConvertTask {
+impl Work for ConvertTask {
     type Output = ConvertResult;
     type JsValue = ConvertResult;
 
-    fn compute(&mut self) -> Result<ConvertResult> {
-        catch_panic(|| {
-            let ty = match self.out_type.to_ascii_lowercase().as_str() {
-                "f32" => GgmlType::F32,
-                "f16" => GgmlType::F16,
-                "q8_0" => GgmlType::Q8_0,
-                other => {
-                    return Err(invalid_argument(&format!(
-                        "type must be f32, f16 or q8_0, got {other:?}"
-                    )))
-                }
-            };
-            let r = gguf_embed_engine::convert::convert(&self.dir, &self.output, ty)
-                .map_err(|e| to_napi(EngineError::from(e)))?;
-            Ok(ConvertResult {
-                output: r.output.display().to_string(),
-                tensors: r.tensors as u32,
-                bytes: r.bytes as f64,
-                pooling: r
-                    .pooling
-                    .and_then(|id| Pooling::from_llama_id(id.into()))
-                    .map_or("none", Pooling::name)
-                    .into(),
-            })
+    fn run(&mut self) -> Result<ConvertResult, Failure> {
+        let ty = match self.out_type.to_ascii_lowercase().as_str() {
+            "f32" => GgmlType::F32,
+            "f16" => GgmlType::F16,
+            "q8_0" => GgmlType::Q8_0,
+            other => {
+                return Err(invalid_argument(
+                    "type",
+                    format!("type must be f32, f16 or q8_0, got {other:?}"),
+                ))
+            }
+        };
+        let r = gguf_embed_engine::convert::convert(&self.dir, &self.output, ty)
+            .map_err(EngineError::from)?;
+        Ok(ConvertResult {
+            output: r.output.display().to_string(),
+            tensors: r.tensors as u32,
+            bytes: r.bytes as f64,
+            pooling: r
+                .pooling
+                .and_then(|id| Pooling::from_llama_id(id.into()))
+                .map_or("none", Pooling::name)
+                .into(),
         })
     }
 
-    fn resolve(&mut self, _env: Env, output: ConvertResult) -> Result<ConvertResult> {
+    fn to_js(&mut self, _env: Env, output: ConvertResult) -> napi::Result<ConvertResult> {
         Ok(output)
     }
 }
@@ -66,23 +66,21 @@ pub struct QuantizeTask {
     pub threads: Option<u32>,
 }
 
-impl Task for QuantizeTask {
+impl Work for QuantizeTask {
     type Output = ();
     type JsValue = ();
 
-    fn compute(&mut self) -> Result<()> {
-        catch_panic(|| {
-            gguf_embed_engine::quantize::quantize(
-                &self.input,
-                &self.output,
-                &self.ftype,
-                self.threads.map(|t| t as usize),
-            )
-            .map_err(to_napi)
-        })
+    fn run(&mut self) -> Result<(), Failure> {
+        gguf_embed_engine::quantize::quantize(
+            &self.input,
+            &self.output,
+            &self.ftype,
+            self.threads.map(|t| t as usize),
+        )?;
+        Ok(())
     }
 
-    fn resolve(&mut self, _env: Env, _output: ()) -> Result<()> {
+    fn to_js(&mut self, _env: Env, _output: ()) -> napi::Result<()> {
         Ok(())
     }
 }

@@ -2,9 +2,11 @@ use std::sync::Arc;
 
 use gguf_embed_engine::embedder::Embedder;
 use gguf_embed_engine::EngineError;
-use napi::bindgen_prelude::*;
+use napi::bindgen_prelude::Int32Array;
+use napi::Env;
 
-use crate::error::{catch_panic, to_napi};
+use crate::error::Failure;
+use crate::job::Work;
 
 pub struct CountTask {
     embedder: Arc<Embedder>,
@@ -17,23 +19,18 @@ impl CountTask {
     }
 }
 
-impl Task for CountTask {
+impl Work for CountTask {
     type Output = u32;
     type JsValue = u32;
 
-    fn compute(&mut self) -> Result<u32> {
-        catch_panic(|| {
-            if self.embedder.is_disposed() {
-                return Err(to_napi(EngineError::Disposed));
-            }
-            self.embedder
-                .count_tokens(&self.text)
-                .map(|n| n as u32)
-                .map_err(to_napi)
-        })
+    fn run(&mut self) -> Result<u32, Failure> {
+        if self.embedder.is_disposed() {
+            return Err(EngineError::Disposed.into());
+        }
+        Ok(self.embedder.count_tokens(&self.text)? as u32)
     }
 
-    fn resolve(&mut self, _env: Env, output: u32) -> Result<u32> {
+    fn to_js(&mut self, _env: Env, output: u32) -> napi::Result<u32> {
         Ok(output)
     }
 }
@@ -49,23 +46,19 @@ impl TokenizeTask {
     }
 }
 
-impl Task for TokenizeTask {
+impl Work for TokenizeTask {
     type Output = Vec<i32>;
     type JsValue = Int32Array;
 
-    fn compute(&mut self) -> Result<Vec<i32>> {
-        catch_panic(|| {
-            if self.embedder.is_disposed() {
-                return Err(to_napi(EngineError::Disposed));
-            }
-            self.embedder
-                .tokenize(&self.text)
-                .map(|tokens| tokens.into_iter().map(|t| t.0).collect())
-                .map_err(to_napi)
-        })
+    fn run(&mut self) -> Result<Vec<i32>, Failure> {
+        if self.embedder.is_disposed() {
+            return Err(EngineError::Disposed.into());
+        }
+        let tokens = self.embedder.tokenize(&self.text)?;
+        Ok(tokens.into_iter().map(|t| t.0).collect())
     }
 
-    fn resolve(&mut self, _env: Env, output: Vec<i32>) -> Result<Int32Array> {
+    fn to_js(&mut self, _env: Env, output: Vec<i32>) -> napi::Result<Int32Array> {
         Ok(Int32Array::new(output))
     }
 }
@@ -80,18 +73,16 @@ impl DisposeTask {
     }
 }
 
-impl Task for DisposeTask {
+impl Work for DisposeTask {
     type Output = ();
     type JsValue = ();
 
-    fn compute(&mut self) -> Result<()> {
-        catch_panic(|| {
-            self.embedder.dispose();
-            Ok(())
-        })
+    fn run(&mut self) -> Result<(), Failure> {
+        self.embedder.dispose();
+        Ok(())
     }
 
-    fn resolve(&mut self, _env: Env, _output: ()) -> Result<()> {
+    fn to_js(&mut self, _env: Env, _output: ()) -> napi::Result<()> {
         Ok(())
     }
 }

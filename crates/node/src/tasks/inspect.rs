@@ -1,10 +1,11 @@
 use std::path::PathBuf;
 
 use gguf_embed_engine::format::Limits;
-use napi::bindgen_prelude::*;
+use napi::Env;
 
-use crate::error::{catch_panic, to_napi};
+use crate::error::Failure;
 use crate::info::{model_info, ModelInfo};
+use crate::job::Work;
 use crate::options::InspectOptions;
 
 pub struct InspectTask {
@@ -21,24 +22,21 @@ impl InspectTask {
     }
 }
 
-impl Task for InspectTask {
+impl Work for InspectTask {
     type Output = ModelInfo;
     type JsValue = ModelInfo;
 
-    fn compute(&mut self) -> Result<ModelInfo> {
-        catch_panic(|| {
-            let limits = match &self.options.limits {
-                Some(l) => Limits::try_from(l)?,
-                None => Limits::default(),
-            };
-            let with_tensors = self.options.tensors.unwrap_or(false);
-            let info =
-                gguf_embed_engine::inspect(&self.path, &limits, with_tensors).map_err(to_napi)?;
-            Ok(model_info(info, with_tensors))
-        })
+    fn run(&mut self) -> Result<ModelInfo, Failure> {
+        let limits = match &self.options.limits {
+            Some(l) => Limits::try_from(l)?,
+            None => Limits::default(),
+        };
+        let with_tensors = self.options.tensors.unwrap_or(false);
+        let info = gguf_embed_engine::inspect(&self.path, &limits, with_tensors)?;
+        Ok(model_info(info, with_tensors))
     }
 
-    fn resolve(&mut self, _env: Env, output: ModelInfo) -> Result<ModelInfo> {
+    fn to_js(&mut self, _env: Env, output: ModelInfo) -> napi::Result<ModelInfo> {
         Ok(output)
     }
 }

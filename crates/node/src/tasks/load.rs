@@ -2,10 +2,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use gguf_embed_engine::embedder::{Embedder, EmbedderOptions as EngineOptions};
-use napi::bindgen_prelude::*;
+use napi::Env;
 
 use crate::embedder::NativeEmbedder;
-use crate::error::{catch_panic, to_napi};
+use crate::error::Failure;
+use crate::job::Work;
 use crate::options::EmbedderOptions;
 
 pub struct LoadTask {
@@ -22,20 +23,16 @@ impl LoadTask {
     }
 }
 
-impl Task for LoadTask {
+impl Work for LoadTask {
     type Output = Arc<Embedder>;
     type JsValue = NativeEmbedder;
 
-    fn compute(&mut self) -> Result<Arc<Embedder>> {
-        catch_panic(|| {
-            let options = EngineOptions::try_from(&self.options)?;
-            Embedder::load(&self.path, &options)
-                .map(Arc::new)
-                .map_err(to_napi)
-        })
+    fn run(&mut self) -> Result<Arc<Embedder>, Failure> {
+        let options = EngineOptions::try_from(&self.options)?;
+        Ok(Arc::new(Embedder::load(&self.path, &options)?))
     }
 
-    fn resolve(&mut self, env: Env, output: Arc<Embedder>) -> Result<NativeEmbedder> {
+    fn to_js(&mut self, env: Env, output: Arc<Embedder>) -> napi::Result<NativeEmbedder> {
         crate::teardown::track(&env, &output)?;
         Ok(NativeEmbedder { inner: output })
     }
