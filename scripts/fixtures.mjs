@@ -17,7 +17,7 @@ const host = execFileSync('rustc', ['-vV']).toString().match(/^host: (.+)$/m)[1]
 execFileSync(
   'cargo',
   [
-    'run', '-q', '--release', '--target', host, '-p', 'gguf-embed-engine', '--example', 'write_tiny_decoder', '--',
+    'run', '-q', '--release', '--target', host, '-p', 'gguf-embed-engine', '--features', 'synthetic', '--example', 'write_tiny_decoder', '--',
     join(root, '.cache', 'llama.cpp', 'models', 'ggml-vocab-bert-bge.gguf'),
     join(root, '.cache', 'fixtures', 'tiny-qwen3.gguf'),
   ],

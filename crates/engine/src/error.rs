@@ -2,7 +2,7 @@ use std::path::PathBuf;
 
 use gguf_embed_format::GgufError;
 
-use crate::sizing::human;
+use crate::memory::sizing::human;
 
 /// Every error the engine returns. The Node binding maps each variant to a stable code.
 #[derive(Debug, thiserror::Error)]
@@ -98,9 +98,9 @@ impl EngineError {
 fn fits_hint(fits: Option<usize>, context_size: usize) -> String {
     match fits {
         Some(k) => format!("; contextSize {k} would fit in it"),
-        None if context_size > crate::sizing::MIN_CONTEXT => format!(
+        None if context_size > crate::memory::sizing::MIN_CONTEXT => format!(
             "; not even contextSize {} fits in it",
-            crate::sizing::MIN_CONTEXT
+            crate::memory::sizing::MIN_CONTEXT
         ),
         None => String::new(),
     }

@@ -8,7 +8,7 @@ use std::path::Path;
 use gguf_embed_format::{temp_path, Gguf, Limits};
 
 use crate::backend::backend;
-use crate::memory::capture_log;
+use crate::memory::llama_log::capture_log;
 use crate::EngineError;
 
 /// llama.cpp `llama_ftype` ids by the names its quantize tool accepts.

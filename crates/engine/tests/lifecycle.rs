@@ -63,7 +63,9 @@ fn an_abandoned_embedder_answers_nobody_and_stops_its_thread() {
         texts,
         &EmbedRequest::default(),
         None,
-        Box::new(move |r| drop(tx.send(r.is_err()))),
+        Box::new(move |r| {
+            let _ = tx.send(r.is_err());
+        }),
     );
     assert!(
         rx.try_recv().is_err(),

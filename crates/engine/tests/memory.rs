@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 
 use gguf_embed_engine::embedder::{EmbedRequest, Embedder, EmbedderOptions, Truncate};
+use gguf_embed_engine::memory::sizing::{min_input_room, Shape};
 use gguf_embed_engine::model::live_models;
-use gguf_embed_engine::sizing::{min_input_room, Shape};
 use gguf_embed_engine::synthetic::{write_decoder, DecoderArch, DecoderSpec};
 use gguf_embed_engine::EngineError;
 

@@ -5,11 +5,11 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::Arc;
 
-use gguf_embed_engine::distill::{
+use gguf_embed_engine::embedder::{EmbedRequest, Kind};
+use gguf_embed_engine::static_tier::distill::{
     distill as run_distill, DistillOptions as EngineDistill, DistillReport, TableFrom,
 };
-use gguf_embed_engine::embedder::{EmbedRequest, Kind};
-use gguf_embed_engine::static_embedder::StaticEmbedder;
+use gguf_embed_engine::static_tier::embed::StaticEmbedder;
 use gguf_embed_engine::EngineError;
 use napi::bindgen_prelude::{AsyncTask, Float32Array, Int32Array};
 use napi::{Env, Result};

@@ -5,26 +5,28 @@
 //! it at load, and each queued request reserves what it may hold until it is answered.
 
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use llama_cpp_2::model::LlamaModel;
 use llama_cpp_2::token::LlamaToken;
 
+use super::model::{load, LoadedModel};
+use super::reply::Reply;
+use super::request::Request;
+use super::shared::{reject_all, Shared};
+use super::tokens::input_bytes;
+use super::worker::worker_main;
+use crate::memory::sizing::{fit, Shape};
 use crate::memory::{Budget, Refusal};
-use crate::model::{load, LoadedModel};
-use crate::profile::{choose, Pooling, Profile};
-use crate::queue::Queue;
-use crate::reply::Reply;
-use crate::sizing::{fit, Shape};
-use crate::tokens::input_bytes;
-use crate::worker::worker_main;
+use crate::profile::{choose, Pooling};
 use crate::EngineError;
 
-pub use crate::tokens::Truncate;
+pub use super::request::{Completion, EmbedRequest, Embedded, Kind};
+pub use super::shared::{EmbedderInfo, Stats};
+pub use super::tokens::Truncate;
 
 /// Tokens a packed batch aims for: measured best on our machines (see NOTES / BENCHMARKS).
 pub(crate) const PACK_TOKENS: usize = 512;
@@ -37,12 +39,6 @@ const REQUEST_BYTES: u64 = 256;
 const TOKENIZE_BYTES_PER_BYTE: u64 = 40;
 /// Longest an environment's teardown waits for an inference thread to finish its batch.
 const ABANDON_WAIT: Duration = Duration::from_secs(10);
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Query,
-    Document,
-}
 
 #[derive(Debug, Clone, Default)]
 pub struct EmbedderOptions {
@@ -60,161 +56,6 @@ pub struct EmbedderOptions {
     pub max_queue: Option<usize>,
     /// Bytes of native working memory (context, batch buffers, queued inputs) not to exceed.
     pub memory_budget: Option<u64>,
-}
-
-/// What an Embedder was built with, after defaults.
-#[derive(Debug, Clone)]
-pub struct EmbedderInfo {
-    pub path: String,
-    pub architecture: String,
-    pub name: String,
-    pub profile: Profile,
-    pub dimensions: usize,
-    pub context_size: usize,
-    pub batch_tokens: usize,
-    pub threads: usize,
-    pub causal: bool,
-    pub normalize: bool,
-    pub truncate: Truncate,
-    pub file_size: u64,
-    pub n_ctx_train: usize,
-    pub n_vocab: u64,
-    /// `tokenizer.ggml.model` of the file.
-    pub tokenizer: String,
-    pub memory_budget: Option<u64>,
-}
-
-#[derive(Debug, Default)]
-pub struct Stats {
-    pub requests: AtomicU64,
-    pub inputs: AtomicU64,
-    pub tokens: AtomicU64,
-    pub batches: AtomicU64,
-    pub aborted: AtomicU64,
-    /// Refused with QUEUE_FULL.
-    pub rejected: AtomicU64,
-    /// Taken by the inference thread and not yet answered.
-    pub in_flight: AtomicU64,
-}
-
-/// Per-request choices.
-#[derive(Debug, Clone, Default)]
-pub struct EmbedRequest {
-    pub kind: Option<Kind>,
-    pub dimensions: Option<usize>,
-    /// Index of texts[0] in the caller's whole batch, for error messages.
-    pub first_index: usize,
-}
-
-/// What a request gets back, in input order.
-#[derive(Debug, Default)]
-pub struct Embedded {
-    pub vectors: Vec<Vec<f32>>,
-    /// Tokens each input was embedded from (prefix and special tokens included, after truncation):
-    /// what an API reports as usage.
-    pub tokens: Vec<usize>,
-}
-
-/// Called once, from the inference thread, with the request's vectors in input order.
-pub type Completion = Box<dyn FnOnce(Result<Embedded, EngineError>) + Send>;
-
-pub(crate) struct Request {
-    pub texts: Vec<String>,
-    /// Pre-tokenised inputs, already checked and cut; a request has texts or tokens, not both.
-    pub tokens: Vec<Vec<LlamaToken>>,
-    pub first_index: usize,
-    pub kind: Option<Kind>,
-    pub dimensions: usize,
-    pub cancel: Option<Arc<AtomicBool>>,
-    pub reply: Reply,
-}
-
-impl Request {
-    pub fn len(&self) -> usize {
-        self.texts.len().max(self.tokens.len())
-    }
-
-    pub fn cancelled(&self) -> bool {
-        self.cancel
-            .as_ref()
-            .is_some_and(|c| c.load(Ordering::Relaxed))
-    }
-}
-
-/// What the callers and the inference thread share.
-pub(crate) struct Shared {
-    pub model: Arc<LlamaModel>,
-    pub info: EmbedderInfo,
-    pub stats: Stats,
-    pub queue: Queue<Request>,
-    pub budget: Arc<Budget>,
-    /// Set when the JS environment or the process is going away: the inference thread stops
-    /// after the batch it is in, and no reply is delivered any more.
-    pub abandoned: Arc<AtomicBool>,
-    /// Why the inference thread stopped on its own (a panic), if it did.
-    pub failure: Mutex<Option<String>>,
-    /// True once the inference thread has exited.
-    stopped: Mutex<bool>,
-    stopped_signal: Condvar,
-}
-
-impl Shared {
-    /// Stops the inference thread without answering anyone, and waits (up to `wait`) for it to
-    /// leave llama.cpp. Idempotent.
-    pub(crate) fn abandon(&self, wait: Duration) {
-        self.abandoned.store(true, Ordering::Release);
-        reject_all(self.queue.close());
-        let stopped = self.stopped.lock().unwrap_or_else(|p| p.into_inner());
-        let _ = self
-            .stopped_signal
-            .wait_timeout_while(stopped, wait, |stopped| !*stopped);
-    }
-
-    /// Called by the inference thread as it exits, however it exits.
-    pub(crate) fn mark_stopped(&self) {
-        *self.stopped.lock().unwrap_or_else(|p| p.into_inner()) = true;
-        self.stopped_signal.notify_all();
-    }
-
-    /// The inference thread panicked: refuse new work and answer what is queued.
-    pub(crate) fn fail(&self, why: String) {
-        *self.failure.lock().unwrap_or_else(|p| p.into_inner()) = Some(why.clone());
-        for r in self.queue.close() {
-            r.reply.send(Err(EngineError::Failed(why.clone())));
-        }
-    }
-
-    /// The error a refused request gets: Failed after a panic, else Disposed.
-    fn closed_error(&self) -> EngineError {
-        match &*self.failure.lock().unwrap_or_else(|p| p.into_inner()) {
-            Some(why) => EngineError::Failed(why.clone()),
-            None => EngineError::Disposed,
-        }
-    }
-
-    pub fn prefix(&self, kind: Option<Kind>) -> &str {
-        match kind.unwrap_or(Kind::Document) {
-            Kind::Query => &self.info.profile.query_prefix,
-            Kind::Document => &self.info.profile.document_prefix,
-        }
-    }
-
-    /// Tokenises with the kind's prefix and applies the truncation rule.
-    pub fn prepare(
-        &self,
-        index: usize,
-        text: &str,
-        kind: Option<Kind>,
-    ) -> Result<Vec<LlamaToken>, EngineError> {
-        crate::tokens::prepare(
-            &self.model,
-            index,
-            self.prefix(kind),
-            text,
-            self.info.context_size,
-            self.info.truncate,
-        )
-    }
 }
 
 pub struct Embedder {
@@ -256,17 +97,7 @@ impl Embedder {
             )?;
             info.batch_tokens = fitted;
         }
-        let shared = Arc::new(Shared {
-            model: loaded.llama,
-            budget: Arc::new(Budget::new(info.memory_budget)),
-            info,
-            stats: Stats::default(),
-            queue: Queue::new(max_queue),
-            abandoned: Arc::new(AtomicBool::new(false)),
-            failure: Mutex::new(None),
-            stopped: Mutex::new(false),
-            stopped_signal: Condvar::new(),
-        });
+        let shared = Arc::new(Shared::new(loaded.llama, info, max_queue));
         let (ready_tx, ready_rx) = mpsc::channel::<Result<(), EngineError>>();
         let worker_shared = shared.clone();
         let worker = std::thread::Builder::new()
@@ -289,7 +120,7 @@ impl Embedder {
                 })
             }
         }
-        crate::lifecycle::register(Arc::downgrade(&shared));
+        crate::inference::lifecycle::register(Arc::downgrade(&shared));
         Ok(Embedder {
             shared,
             worker: Mutex::new(Some(worker)),
@@ -586,12 +417,6 @@ struct Held<'a>(&'a Budget, u64);
 impl Drop for Held<'_> {
     fn drop(&mut self) {
         self.0.release(self.1);
-    }
-}
-
-pub(crate) fn reject_all(requests: Vec<Request>) {
-    for r in requests {
-        r.reply.send(Err(EngineError::Disposed));
     }
 }
 

@@ -9,7 +9,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use crate::embedder::{Completion, Embedded};
+use super::request::{Completion, Embedded};
 use crate::EngineError;
 
 pub(crate) struct Reply {

@@ -12,8 +12,8 @@ use gguf_embed_format::{GgmlType, Gguf, GgufWriter, Limits, MetaValue, TensorDat
 use llama_cpp_2::token::LlamaToken;
 
 use crate::embedder::{EmbedRequest, Embedder, EmbedderOptions};
-use crate::pca::Pca;
 use crate::profile::{choose, ModelFacts};
+use crate::static_tier::pca::Pca;
 use crate::tokens::specials_around;
 use crate::EngineError;
 

@@ -10,7 +10,7 @@
 use std::sync::{Mutex, Once, Weak};
 use std::time::Duration;
 
-use crate::embedder::Shared;
+use super::shared::Shared;
 
 /// Longest an exiting process waits for one inference thread to finish its batch.
 const EXIT_WAIT: Duration = Duration::from_secs(10);

@@ -12,8 +12,8 @@ static BACKEND: OnceLock<Result<LlamaBackend, String>> = OnceLock::new();
 pub fn backend() -> Result<&'static LlamaBackend, EngineError> {
     let init = BACKEND.get_or_init(|| {
         // Silent, except where a thread measures what a context allocates (memory.rs).
-        crate::memory::install_log_sink();
-        crate::memory::pin_mmap_threshold();
+        crate::memory::llama_log::install_log_sink();
+        crate::memory::malloc::pin_mmap_threshold();
         #[cfg(feature = "portable")]
         cpu_backends::load()?;
         LlamaBackend::init().map_err(|e| e.to_string())

@@ -11,9 +11,11 @@ use llama_cpp_2::context::LlamaContext;
 use llama_cpp_2::llama_batch::LlamaBatch;
 use llama_cpp_2::token::LlamaToken;
 
-use crate::context::{create, params, working_bytes, MAX_SEQS};
-use crate::embedder::{Embedded, Request, Shared, PACK_TOKENS};
+use super::embedder::PACK_TOKENS;
+use super::request::{Embedded, Request};
+use super::shared::Shared;
 use crate::fault;
+use crate::inference::context::{create, params, working_bytes, MAX_SEQS};
 use crate::memory::LIVE;
 use crate::plan::pack;
 use crate::EngineError;

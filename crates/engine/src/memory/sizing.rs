@@ -6,7 +6,7 @@ use std::path::Path;
 
 use llama_cpp_2::model::LlamaModel;
 
-use crate::context::{create, params, working_bytes};
+use crate::inference::context::{create, params, working_bytes};
 use crate::model::load_probe;
 use crate::profile::Pooling;
 use crate::tokens::input_bytes;

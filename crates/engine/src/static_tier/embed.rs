@@ -11,9 +11,9 @@ use llama_cpp_2::model::params::LlamaModelParams;
 use llama_cpp_2::model::LlamaModel;
 
 use crate::backend::backend;
-use crate::distill::keys;
 use crate::embedder::Kind;
 use crate::preflight::preflight_vocab;
+use crate::static_tier::distill::keys;
 use crate::tokens::{prepare, Truncate};
 use crate::EngineError;
 

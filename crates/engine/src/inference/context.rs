@@ -8,7 +8,7 @@ use llama_cpp_2::context::LlamaContext;
 use llama_cpp_2::model::LlamaModel;
 
 use crate::backend::backend;
-use crate::memory::{measure, ContextBytes};
+use crate::memory::llama_log::{measure, ContextBytes};
 use crate::profile::Pooling;
 use crate::EngineError;
 

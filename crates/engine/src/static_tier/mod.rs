@@ -1,0 +1,6 @@
+//! The static tier: a table of token vectors distilled from a model, and the embedder that looks
+//! texts up in it (no transformer at query time).
+
+pub mod distill;
+pub mod embed;
+pub(crate) mod pca;
