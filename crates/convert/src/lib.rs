@@ -2,6 +2,8 @@
 //! llama.cpp loads, with the tensor names and metadata llama.cpp's own converter writes. Every
 //! tensor is checked against the shape llama.cpp will demand before anything is written.
 
+#![deny(clippy::all)]
+
 mod bert;
 mod checkpoint;
 mod quant;

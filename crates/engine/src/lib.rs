@@ -2,6 +2,8 @@
 //! conversion and quantization, and llama.cpp inference with its queue, batching, pooling and
 //! memory budget. No napi here.
 
+#![deny(clippy::all)]
+
 mod error;
 pub mod inference;
 mod inspect;

@@ -130,7 +130,6 @@ pub fn write_decoder(spec: &DecoderSpec, vocab: &Path, output: &Path) -> Result<
     for kv in v.kvs().filter(|kv| kv.key.starts_with("tokenizer.")) {
         add(kv.key, MetaValue::from_value(&kv.value))?;
     }
-    drop(add);
 
     let mut rng = Rng(spec.seed | 1);
     let mut tensor =

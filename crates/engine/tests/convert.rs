@@ -212,9 +212,7 @@ fn refused(
     edit: impl FnOnce(&mut serde_json::Value, &mut Vec<(String, Vec<usize>)>),
 ) -> ConvertError {
     let dir = checkpoint(name, edit);
-    let err = convert(&dir, &dir.join("out.gguf"), GgmlType::F32)
-        .err()
-        .expect("refused");
+    let err = convert(&dir, &dir.join("out.gguf"), GgmlType::F32).expect_err("refused");
     assert!(!dir.join("out.gguf").exists(), "nothing written on error");
     std::fs::remove_dir_all(&dir).unwrap();
     err
@@ -340,9 +338,7 @@ fn a_fifo_as_config_json_is_refused_at_once() {
     // SAFETY: plain syscall with a valid path.
     assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
     // Opening a FIFO for reading blocks until a writer comes: this test would hang without the fix.
-    let err = convert(&dir, &dir.join("out.gguf"), GgmlType::F32)
-        .err()
-        .expect("refused");
+    let err = convert(&dir, &dir.join("out.gguf"), GgmlType::F32).expect_err("refused");
     assert!(
         matches!(&err, ConvertError::BadCheckpoint { reason, .. } if reason.contains("regular")),
         "{err}"
@@ -390,10 +386,7 @@ fn embed_broken(
         first_index: 5,
         ..Default::default()
     };
-    let err = e
-        .embed_batch(&texts, &request, None)
-        .err()
-        .expect("refused");
+    let err = e.embed_batch(&texts, &request, None).expect_err("refused");
     drop(e);
     std::fs::remove_dir_all(&dir).unwrap();
     err

@@ -115,7 +115,7 @@ fn tokenizing_whole_is_held_against_the_budget() {
     // Counting takes pieces: it fits any budget.
     assert!(e.count_tokens(&text).unwrap() > 1_000_000);
     // The ids of 20 MB take ~40x its size to make: more than the budget, refused before starting.
-    let err = e.tokenize(&text).err().expect("refused");
+    let err = e.tokenize(&text).expect_err("refused");
     assert!(
         matches!(
             err,

@@ -185,7 +185,7 @@ impl<B: AsRef<[u8]>> Gguf<B> {
                 None => mix.push((t.ggml_type, t.n_bytes, 1)),
             }
         }
-        mix.sort_by(|a, b| b.1.cmp(&a.1));
+        mix.sort_by_key(|m| std::cmp::Reverse(m.1));
         mix
     }
 }

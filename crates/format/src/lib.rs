@@ -4,6 +4,8 @@
 //!
 //! No llama.cpp and no napi here: this crate builds and tests without a C++ toolchain.
 
+#![deny(clippy::all)]
+
 #[cfg(feature = "corpus")]
 pub mod corpus;
 mod cursor;

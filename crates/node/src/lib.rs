@@ -1,6 +1,8 @@
 //! gguf-embed-node: napi-rs bindings. Maps engine types and errors to JS; holds no logic.
 //! Every export runs its work on the libuv pool through a Task (one module per operation).
 
+#![deny(clippy::all)]
+
 mod embedder;
 mod error;
 mod info;

@@ -43,7 +43,7 @@ pub fn count(model: &LlamaModel, tokenizer: &str, text: &str) -> Option<usize> {
         } else {
             piece_end(rest, COUNT_PIECE_BYTES)?
         };
-        total += vocab.tokenize(rest[..at].as_bytes(), false, false).len();
+        total += vocab.tokenize(&rest.as_bytes()[..at], false, false).len();
         rest = &rest[at..];
     }
     Some(total)
@@ -181,7 +181,7 @@ mod tests {
         assert_eq!(cut_point("abc def ghi", 9), 8);
         let s = "é".repeat(600);
         let c = cut_point(&s, 1001);
-        assert!(s.is_char_boundary(c) && c <= 1001 && c >= 1000);
+        assert!(s.is_char_boundary(c) && (1000..=1001).contains(&c));
     }
 
     #[test]

@@ -181,7 +181,14 @@ pub fn distill(
     }
     let table_bytes = (table.len() + scales.len()) as u64;
     options.check_cancel()?;
-    let file_bytes = write(&g, &facts, output, options.bits, from, dims, table, scales)?;
+    let table = Table {
+        bits: options.bits,
+        from,
+        dims,
+        table,
+        scales,
+    };
+    let file_bytes = write(&g, &facts, output, table)?;
     Ok(DistillReport {
         vocab: n_vocab,
         embedded: keep.iter().filter(|&&k| k).count(),
@@ -310,18 +317,25 @@ fn token_embd_rows(g: &Gguf, n_vocab: usize, path: &Path) -> Result<Vec<Vec<f32>
         .collect())
 }
 
-/// The static GGUF: the source's architecture and hyper-parameters (llama.cpp loads the tokenizer
-/// of a file only through its architecture), its tokenizer, our keys, and the two tensors.
-fn write(
-    g: &Gguf,
-    facts: &ModelFacts,
-    output: &Path,
+/// The quantized rows and their scales, as written.
+struct Table {
     bits: u8,
     from: TableFrom,
     dims: usize,
     table: Vec<u8>,
     scales: Vec<u8>,
-) -> Result<u64, EngineError> {
+}
+
+/// The static GGUF: the source's architecture and hyper-parameters (llama.cpp loads the tokenizer
+/// of a file only through its architecture), its tokenizer, our keys, and the two tensors.
+fn write(g: &Gguf, facts: &ModelFacts, output: &Path, t: Table) -> Result<u64, EngineError> {
+    let Table {
+        bits,
+        from,
+        dims,
+        table,
+        scales,
+    } = t;
     let profile = choose(facts);
     let mut w = GgufWriter::new();
     let arch = facts.architecture.clone();

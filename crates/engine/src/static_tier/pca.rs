@@ -15,6 +15,8 @@ pub struct Pca {
 
 impl Pca {
     /// Fits on `rows` (each of length d), using only rows where `use_row` is true.
+    // Index loops over the covariance matrix read as the formula does.
+    #[allow(clippy::needless_range_loop)]
     pub fn fit(rows: &[Vec<f32>], use_row: &[bool], k: usize) -> Pca {
         let d = rows.first().map_or(0, Vec::len);
         let n = use_row.iter().filter(|&&u| u).count().max(1) as f64;
@@ -74,6 +76,8 @@ impl Pca {
 }
 
 /// Eigenvalues and eigenvectors (columns of the second result) of a symmetric matrix.
+// Jacobi rotations touch rows and columns p and q of every k: index loops read as the algorithm.
+#[allow(clippy::needless_range_loop)]
 pub fn symmetric_eigen(mut a: Vec<Vec<f64>>) -> (Vec<f64>, Vec<Vec<f64>>) {
     let n = a.len();
     let mut v: Vec<Vec<f64>> = (0..n)
