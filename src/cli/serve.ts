@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util'
 
-import { Embedder, type EmbedderOptions } from '../index'
+import { Embedder, type EmbedderOptions } from '../embedder'
 import { apiKeyProblem, isLoopback } from '../server/auth'
 import { createServer, DEFAULT_LIMITS, type ServerLimits } from '../server/index'
 import { printable } from '../server/log'

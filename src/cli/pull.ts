@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util'
 
-import { pull } from '../index'
+import { pull } from '../download'
 import { Progress } from './progress'
 
 const HELP = `usage: gguf-embed pull hf:OWNER/REPO/FILE.gguf[@REVISION] [--cache-dir DIR] [--base-url URL] [--stall-timeout SECONDS]

@@ -1,4 +1,4 @@
-import { distill } from '../index'
+import { distill } from '../static'
 import { DISTILL_SOURCES, RANGES } from '../validate'
 import { parseFlags } from './args'
 import { bytes, escapeForTerminal, json } from './format'

@@ -1,4 +1,4 @@
-import { convert, quantize } from '../index'
+import { convert, quantize } from '../convert'
 import { CONVERT_TYPES, QUANTIZE_TYPES, RANGES } from '../validate'
 import { parseFlags } from './args'
 import { bytes, escapeForTerminal, json } from './format'

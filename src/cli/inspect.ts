@@ -1,6 +1,6 @@
 import { basename } from 'node:path'
 
-import { inspect, type ModelInfo, type MetadataEntry } from '../index'
+import { inspect, type ModelInfo, type MetadataEntry } from '../inspect'
 import { parseFlags } from './args'
 import { bytes, count, json, table } from './format'
 

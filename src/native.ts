@@ -32,7 +32,8 @@ export function currentPlatform(): string {
 
 function publishedPlatforms(): string[] {
   try {
-    const pkg = require('../package.json') as { napi?: { targets?: string[] } }
+    // The package's own package.json by self-reference: the same from src/ (tsx) and dist/src/.
+    const pkg = require('gguf-embed/package.json') as { napi?: { targets?: string[] } }
     return (pkg.napi?.targets ?? []).map(platformName)
   } catch {
     return []

@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline'
 
-import { Embedder } from '../index'
+import { Embedder } from '../embedder'
 import { KINDS, RANGES } from '../validate'
 import { parseFlags } from './args'
 import { escapeForTerminal } from './format'

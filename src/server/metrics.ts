@@ -3,7 +3,7 @@
  * counters and histograms kept by the server, and gauges read from the Embedder at scrape time.
  */
 import type { Embedder } from '../embedder'
-import { nativeMemory } from '../index'
+import { nativeMemory } from '../system'
 
 type Labels = Record<string, string>
 

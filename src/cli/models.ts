@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto'
 import { createReadStream, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs'
 import { execFileSync } from 'node:child_process'
-import { join, resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 
-import { convert, quantize, type ConvertType, type QuantizeType } from '../index'
+import { convert, quantize, type ConvertType, type QuantizeType } from '../convert'
 import { parseFlags } from './args'
 import { bytes, escapeForTerminal, json } from './format'
 import { step } from './progress'
@@ -41,7 +41,8 @@ checked by sha256), converts them with our converter (${CONVERTED.join(', ')}), 
 llama.cpp (${QUANTIZED.join(', ')}), and writes DIR/manifest.json. Default DIR: .models in the
 package folder. Files already made are kept unless --force.`
 
-export const packageRoot = resolve(__dirname, '..', '..')
+/** The package's folder (where package.json is), found by self-reference: the same from src/ and dist/src/. */
+export const packageRoot = dirname(require.resolve('gguf-embed/package.json'))
 
 export function defaultModelsDir(): string {
   return process.env.GGUF_EMBED_MODELS_DIR ?? join(packageRoot, '.models')
