@@ -8,7 +8,7 @@ import { promisify } from 'node:util'
 import { fixtures, modelFile, root } from './helpers'
 
 const run = promisify(execFile)
-const cli = join(root, 'dist', 'cli.js')
+const cli = join(root, 'dist', 'src', 'cli.js')
 
 const dir = mkdtempSync(join(tmpdir(), 'gguf-cli-'))
 test.after.always(() => rmSync(dir, { recursive: true, force: true }))

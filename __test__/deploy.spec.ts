@@ -55,7 +55,7 @@ function serveLike(command: string[], env: Record<string, string> = {}) {
 function exitWithoutKey(command: string[]): Promise<number> {
   const env: NodeJS.ProcessEnv = { ...process.env }
   delete env.GGUF_EMBED_API_KEY
-  const args = [join(root, 'dist', 'cli.js'), 'serve', modelFile('f16'), ...flagsOf(command, '192.0.2.1')]
+  const args = [join(root, 'dist', 'src', 'cli.js'), 'serve', modelFile('f16'), ...flagsOf(command, '192.0.2.1')]
   return new Promise((resolve) => execFile(process.execPath, args, { env }, (err) => resolve(err ? Number(err.code) : 0)))
 }
 

@@ -333,7 +333,7 @@ test('a drip of bytes, or silence, after the headers fails with Stalled after th
 test('concurrent pulls of one file, in this process and another, share one download', async (t) => {
   const cacheDir = tempDir(t)
   const uri = 'hf:acme/models/shared.gguf'
-  const script = `require(${JSON.stringify(join(root, 'dist', 'download.js'))}).pull(${JSON.stringify(uri)}, { baseUrl: ${JSON.stringify(base)}, cacheDir: ${JSON.stringify(cacheDir)} })
+  const script = `require(${JSON.stringify(join(root, 'dist', 'src', 'download.js'))}).pull(${JSON.stringify(uri)}, { baseUrl: ${JSON.stringify(base)}, cacheDir: ${JSON.stringify(cacheDir)} })
     .then((p) => console.log(p), (e) => { console.error(e.code, e.kind, e.message); process.exit(1) })`
   const [child, ...paths] = await Promise.all([
     promisify(execFile)(process.execPath, ['-e', script], { encoding: 'utf8' }),
@@ -351,7 +351,7 @@ test('a pull waits while a live process holds the lock, and takes it over once t
   const uri = 'hf:acme/models/locked.gguf'
   const path = cachedPath(uri, { cacheDir })
   mkdirSync(dirname(path), { recursive: true })
-  const holder = spawn(process.execPath, ['-e', `require(${JSON.stringify(join(root, 'dist', 'download-lock.js'))}).acquire(${JSON.stringify(`${path}.lock`)})
+  const holder = spawn(process.execPath, ['-e', `require(${JSON.stringify(join(root, 'dist', 'src', 'download-lock.js'))}).acquire(${JSON.stringify(`${path}.lock`)})
     .then(() => { console.log('locked'); setInterval(() => {}, 1e6) })`], { stdio: ['ignore', 'pipe', 'inherit'] })
   t.teardown(() => holder.kill('SIGKILL'))
   await new Promise<void>((r, j) => {

@@ -24,13 +24,13 @@ test('npm pack, install into an empty project without a toolchain, require, impo
     platformDir = join(work, 'platform')
     mkdirSync(platformDir)
     copyFileSync(join(shipped, 'package.json'), join(platformDir, 'package.json'))
-    copyFileSync(join(root, 'dist', 'gguf-embed.linux-x64-gnu.node'), join(platformDir, 'gguf-embed.linux-x64-gnu.node'))
+    copyFileSync(join(root, 'dist', 'src', 'gguf-embed.linux-x64-gnu.node'), join(platformDir, 'gguf-embed.linux-x64-gnu.node'))
   }
   const platform = pack(platformDir)
   const main = pack(stagePublished(root, join(work, 'main')))
   t.log(`packed: gguf-embed ${(main.size / 1024).toFixed(0)} KiB (${(main.unpacked / 1024).toFixed(0)} KiB unpacked, ${main.files.length} files); gguf-embed-linux-x64-gnu ${(platform.size / 2 ** 20).toFixed(2)} MiB (${(platform.unpacked / 2 ** 20).toFixed(2)} MiB unpacked)`)
   t.false(main.files.some((f) => f.endsWith('.node')), 'the main package carries no binary')
-  t.true(main.files.includes('dist/index.d.ts') && main.files.includes('dist/index.js') && main.files.includes('dist/cli.js'))
+  t.true(main.files.includes('dist/index.d.ts') && main.files.includes('dist/index.js') && main.files.includes('dist/src/cli.js'))
   t.like(JSON.parse(readFileSync(join(work, 'main', 'package.json'), 'utf8')).optionalDependencies, { 'gguf-embed-linux-x64-gnu': '0.1.0', 'gguf-embed-darwin-arm64': '0.1.0' })
   // Every file the adapters' subpath exports name is in the tarball.
   const exported = Object.values(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).exports as Record<string, unknown>)
@@ -89,7 +89,7 @@ test('npm pack, install into an empty project without a toolchain, require, impo
  */
 function stagePublished(root: string, dir: string): string {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
-  const { platformName } = require(join(root, 'dist', 'native.js')) as typeof import('../native')
+  const { platformName } = require(join(root, 'dist', 'src', 'native.js')) as typeof import('../src/native')
   pkg.optionalDependencies = Object.fromEntries(pkg.napi.targets.map((t: string) => [`gguf-embed-${platformName(t)}`, pkg.version]))
   mkdirSync(dir)
   writeFileSync(join(dir, 'package.json'), JSON.stringify(pkg, null, 2))

@@ -68,7 +68,7 @@ test('the shipped addon picks its kernels at run time: this CPU\'s best here, SS
 
   // The control: the dev build (one CPU level, AVX2) dies there with SIGILL, so the emulated CPU
   // really refuses what Nehalem lacks.
-  const dev = run([qemu, '-cpu', 'Nehalem'], join(root, 'dist'))
+  const dev = run([qemu, '-cpu', 'Nehalem'], join(root, 'dist', 'src'))
   t.not(dev.status, 0, 'the AVX2 dev build should not run on an emulated Nehalem')
   const nehalem = smoke([qemu, '-cpu', 'Nehalem'])
   t.log(`qemu -cpu Nehalem: kernels ${nehalem.kernels.join(' ')}; CPU ${nehalem.cpu.join(' ')}`)

@@ -14,7 +14,7 @@ import { call, post, rssOf, samples, spawnServe, type ServerProcess } from './se
 // slow clients, bad keys and signals. One test at a time: each one's server keeps both cores busy.
 
 const run = promisify(execFile)
-const cli = join(root, 'dist', 'cli.js')
+const cli = join(root, 'dist', 'src', 'cli.js')
 
 async function serveCli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return serveCliWith({}, args)

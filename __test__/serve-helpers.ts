@@ -67,7 +67,7 @@ export interface ServerProcess {
 
 /** `gguf-embed serve` as a child process of the built CLI, resolved once it says it is ready. */
 export function spawnServe(args: string[], env: Record<string, string> = {}): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [join(root, 'dist', 'cli.js'), 'serve', ...args], {
+  const child = spawn(process.execPath, [join(root, 'dist', 'src', 'cli.js'), 'serve', ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })

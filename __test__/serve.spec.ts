@@ -5,8 +5,8 @@ import OpenAI from 'openai'
 
 import { Embedder, type EmbedderOptions } from 'gguf-embed'
 import { createServer, serve, type EmbeddingServer, type ServerOptions } from 'gguf-embed/server'
-import { isLoopback } from '../server/auth'
-import { printable } from '../server/log'
+import { isLoopback } from '../src/server/auth'
+import { printable } from '../src/server/log'
 import { cosine, modelFile } from './helpers'
 import { call, post, samples, sendThenRead } from './serve-helpers'
 

@@ -14,7 +14,7 @@ interface Job { needs?: string | string[]; if?: string; strategy?: { matrix?: { 
 
 const workflow = load(readFileSync(join(root, '.github', 'workflows', 'CI.yml'), 'utf8')) as { on: Record<string, unknown>; jobs: Record<string, Job> }
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
-const { platformName } = require(join(root, 'dist', 'native.js')) as typeof import('../native')
+const { platformName } = require(join(root, 'dist', 'src', 'native.js')) as typeof import('../src/native')
 
 test('the workflow builds every napi target into its npm dir, and smoke-tests each platform with its own package', (t) => {
   const builds = workflow.jobs.build.strategy!.matrix!.include!

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // What the run-time choice of CPU kernels is worth: the shipped linux-x64-gnu package (the variant
 // ggml picks for this CPU, then the same package held to one variant through
-// GGUF_EMBED_BACKENDS_DIR) against the dev build in dist/ (static, x86-64-v3, OpenMP). Each in its
+// GGUF_EMBED_BACKENDS_DIR) against the dev build in dist/src/ (static, x86-64-v3, OpenMP). Each in its
 // own process on the same real texts (Python standard library functions); docs/s, best of 3.
 //
 //   node bench/portable.mjs [MODEL] [--docs N] [--variants haswell,sse42,...]
@@ -56,7 +56,7 @@ const run = (addon, env = {}) =>
   JSON.parse(execFileSync(process.execPath, [new URL(import.meta.url).pathname, '--child', addon, file, String(docs)], { env: { ...process.env, BENCH_MODEL: model, ...env }, encoding: 'utf8' }).trim().split('\n').pop())
 
 const rows = []
-rows.push(['dev build (dist/, x86-64-v3, OpenMP)', run(join(root, 'dist', 'gguf-embed.linux-x64-gnu.node'))])
+rows.push(['dev build (dist/, x86-64-v3, OpenMP)', run(join(root, 'dist', 'src', 'gguf-embed.linux-x64-gnu.node'))])
 rows.push(['shipped package, chosen variant', run(join(pkg, 'gguf-embed.linux-x64-gnu.node'))])
 for (const v of variants) {
   const dir = join(work, v)

@@ -3,5 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -d node_modules ] || npm install --no-audit --no-fund
-[ -f dist/cli.js ] && [ -n "$(ls dist/*.node 2>/dev/null)" ] || npm run build
-node dist/cli.js models "$@"
+[ -f dist/src/cli.js ] && [ -n "$(ls dist/src/*.node 2>/dev/null)" ] || npm run build
+node dist/src/cli.js models "$@"

@@ -5,5 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/system-deps.sh
 [ -d node_modules ] || npm install --no-audit --no-fund
-[ -f dist/index.js ] && [ -n "$(ls dist/*.node 2>/dev/null)" ] || npm run build
-[ -f .models/manifest.json ] || node dist/cli.js models
+[ -f dist/index.js ] && [ -n "$(ls dist/src/*.node 2>/dev/null)" ] || npm run build
+[ -f .models/manifest.json ] || node dist/src/cli.js models

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Smoke test of one built platform package: loads the addon from its npm/<platform> folder (not the
-// dev build in dist/), embeds real texts with a real model and prints what it found as JSON:
+// dev build in dist/src/), embeds real texts with a real model and prints what it found as JSON:
 // the CPU features the kernels use, the vectors' shape, and a paraphrase / unrelated check.
 // Used by CI on every platform, and by __test__/portable.spec.ts under `qemu-x86_64 -cpu Nehalem`.
 //
@@ -31,7 +31,7 @@ if (!model) {
   model = join(root, '.models', 'all-minilm-l6-v2.q8_0.gguf')
   if (!existsSync(model)) {
     // Makes the default models with this very addon (convert runs natively).
-    require('node:child_process').execFileSync(process.execPath, [join(root, 'dist', 'cli.js'), 'models'], { stdio: 'inherit' })
+    require('node:child_process').execFileSync(process.execPath, [join(root, 'dist', 'src', 'cli.js'), 'models'], { stdio: 'inherit' })
   }
 }
 const texts = JSON.parse(option('--texts') ?? '["read a file line by line", "iterate over the lines of a text file", "the capital of France"]')

@@ -8,7 +8,7 @@ bash scripts/system-deps.sh
 bash scripts/llama-cpp-source.sh >/dev/null
 bash scripts/python-env.sh >/dev/null
 npm run build
-node dist/cli.js models
+node dist/src/cli.js models
 # --release and napi's explicit --target: share the one llama.cpp build with the addon (any other
 # profile or target directory compiles llama.cpp again, minutes on 2 cores).
 host=$(rustc -vV | sed -n 's/^host: //p')
