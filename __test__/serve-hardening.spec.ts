@@ -9,6 +9,7 @@ import { promisify } from 'node:util'
 
 import { modelFile, root } from './helpers'
 import { call, post, rssOf, samples, spawnServe, type ServerProcess } from './serve-helpers'
+import { waitFor } from './wait'
 
 // `gguf-embed serve` as operators run it: a child process of the built CLI, under many clients,
 // slow clients, bad keys and signals. One test at a time: each one's server keeps both cores busy.
@@ -145,7 +146,7 @@ test.serial('binds to loopback by default, takes the key from GGUF_EMBED_API_KEY
   // SIGTERM once the engine holds the request.
   await engineBusy(s.url)
   s.child.kill('SIGTERM')
-  while (!/draining/.test(s.stderr())) await new Promise((r) => setTimeout(r, 10))
+  await waitFor(() => /draining/.test(s.stderr()), 'the drain message')
   t.regex(s.stderr(), /SIGTERM: draining 1 request\(s\) in flight/)
   // No new connections while it drains.
   await t.throwsAsync(call(s.url, '/health'), { code: 'ECONNREFUSED' })

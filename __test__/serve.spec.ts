@@ -9,6 +9,7 @@ import { isLoopback } from '../src/server/auth'
 import { printable } from '../src/server/log'
 import { cosine, modelFile } from './helpers'
 import { call, post, samples, sendThenRead } from './serve-helpers'
+import { waitFor } from './wait'
 
 // The server in this process over a real model, driven by the official openai client and by raw
 // HTTP for what no well-behaved client sends.
@@ -435,10 +436,10 @@ test.serial('a client that disconnects cancels its queued work; the server keeps
   req.on('error', () => {})
   req.end(JSON.stringify({ input: texts }))
   // Disconnect once the engine has the work queued or in hand.
-  while (s.embedder.stats().requests === before.requests) await new Promise((r) => setTimeout(r, 5))
+  await waitFor(() => s.embedder.stats().requests > before.requests, 'the request to reach the engine', 60_000, 5)
   req.destroy()
-  while (s.embedder.stats().aborted === before.aborted) await new Promise((r) => setTimeout(r, 10))
-  while (s.embedder.stats().queueDepth + s.embedder.stats().inFlight > 0) await new Promise((r) => setTimeout(r, 10))
+  await waitFor(() => s.embedder.stats().aborted > before.aborted, 'the engine to drop the aborted work')
+  await waitFor(() => s.embedder.stats().queueDepth + s.embedder.stats().inFlight === 0, 'the queue to empty')
   const after = s.embedder.stats()
   t.true(after.aborted > before.aborted)
   t.true(after.inputs - before.inputs < texts.length, `${after.inputs - before.inputs} of ${texts.length} inputs were embedded after the client left`)
@@ -474,7 +475,7 @@ test('close() answers the requests in flight, refuses new connections, and dispo
   const url = `http://127.0.0.1:${(await server.listen(0)).port}`
   const texts = Array.from({ length: 64 }, (_, i) => `${code[i % 3]} ${i}`.repeat(2))
   const inFlight = post(url, '/v1/embeddings', { input: texts })
-  while (embedder.stats().requests === 0) await new Promise((r) => setTimeout(r, 5))
+  await waitFor(() => embedder.stats().requests > 0, 'the request to reach the engine', 60_000, 5)
   const closed = server.close()
   t.is(server.state, 'draining')
   const r = await inFlight
