@@ -1,12 +1,12 @@
 /** `convert` (a Hugging Face BERT checkpoint to GGUF) and `quantize` (llama.cpp's quantizer). */
 import * as native from './native'
 import { fromNative } from './errors'
-import { checkOptions, checkPath, throwIfAborted, SCHEMAS, type CONVERT_TYPES, type QUANTIZE_TYPES } from './validate'
+import { checkOptions, checkPath, throwIfAborted, SCHEMAS } from './validate'
 
 export type { ConvertResult } from './native'
 
-export type ConvertType = (typeof CONVERT_TYPES)[number]
-export type QuantizeType = (typeof QUANTIZE_TYPES)[number]
+export type ConvertType = native.ConvertType
+export type QuantizeType = native.QuantizeType
 
 /**
  * Converts a Hugging Face / sentence-transformers BERT checkpoint folder (config.json,

@@ -3,14 +3,14 @@ import { EmbedError, fromNative } from './errors'
 import { isModelUri, pull, type PullOptions } from './download'
 import {
   Callback, checkInputs, checkOptions, checkPath, checkText, checkTexts, throwIfAborted,
-  SCHEMAS, type KINDS, type POOLINGS, type TRUNCATES,
+  SCHEMAS,
 } from './validate'
 
 // The AI SDK adapter imports it from here.
 export { positiveInt } from './validate'
 
-export type Pooling = (typeof POOLINGS)[number]
-export type Kind = (typeof KINDS)[number]
+export type Pooling = native.Pooling
+export type Kind = native.Kind
 
 export interface EmbedderOptions {
   /** CPU threads for inference. @default all cores */
@@ -24,7 +24,7 @@ export interface EmbedderOptions {
   /** L2-normalise vectors. @default true */
   normalize?: boolean
   /** What an over-long input gets: 'end' cuts it, 'error' rejects with INPUT_TOO_LONG. @default 'end' */
-  truncate?: (typeof TRUNCATES)[number]
+  truncate?: native.Truncate
   /** Override the model profile's prefixes. */
   prefixes?: { query?: string; document?: string }
   /** Pending requests before calls reject with QUEUE_FULL. @default 65536 */

@@ -2,7 +2,7 @@ import * as native from './native'
 import { EmbedError, fromNative } from './errors'
 import type { Kind } from './embedder'
 import { isModelUri, pull, type PullOptions } from './download'
-import { Callback, checkOptions, checkPath, checkText, checkTexts, throwIfAborted, SCHEMAS, type DISTILL_SOURCES } from './validate'
+import { Callback, checkOptions, checkPath, checkText, checkTexts, throwIfAborted, SCHEMAS } from './validate'
 
 export interface StaticEmbedderOptions {
   /** Tokens of one input looked up; the rest is not tokenised. @default 512 */
@@ -107,7 +107,7 @@ export interface DistillOptions {
    * token through the model; 'auto': token-embd where stored at F32/F16, else transformer (token-embd
    * measured slightly better on MiniLM, BENCHMARKS.md). @default 'auto'
    */
-  from?: (typeof DISTILL_SOURCES)[number]
+  from?: native.TableSource
   threads?: number
   /**
    * Polled while tokens are embedded. If it throws, it is not called again and distill stops, as

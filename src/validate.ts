@@ -5,6 +5,7 @@
  * NaN into 0, and a wrongly typed option would come back as INTERNAL.
  */
 import { EmbedError, invalidArgument } from './errors'
+import type * as native from './native'
 import type { EmbedInput } from './embedder'
 
 /** Inclusive bounds of an integer option; `only` narrows it to a few values. */
@@ -27,15 +28,25 @@ export const RANGES = {
   alignment: { min: 0, max: 2 ** 32 - 1 },
 } as const satisfies Record<string, IntRange>
 
-export const POOLINGS = ['model', 'mean', 'cls', 'last'] as const
-export const TRUNCATES = ['end', 'error'] as const
-export const KINDS = ['query', 'document'] as const
-export const DISTILL_SOURCES = ['auto', 'token-embd', 'transformer'] as const
-export const CONVERT_TYPES = ['f32', 'f16', 'q8_0'] as const
-export const QUANTIZE_TYPES = [
+/**
+ * The values of a closed set whose type the binding declares (crates/node/src/choices.rs), for
+ * checking arguments at run time. It does not compile unless it lists every value of `T`, so the
+ * list cannot drift from the Rust enum.
+ */
+const closedSet =
+  <T extends string>() =>
+  <const A extends readonly T[]>(values: A & ([T] extends [A[number]] ? unknown : ['missing', Exclude<T, A[number]>])): A =>
+    values
+
+export const POOLINGS = closedSet<native.Pooling>()(['model', 'mean', 'cls', 'last'])
+export const TRUNCATES = closedSet<native.Truncate>()(['end', 'error'])
+export const KINDS = closedSet<native.Kind>()(['query', 'document'])
+export const DISTILL_SOURCES = closedSet<native.TableSource>()(['auto', 'token-embd', 'transformer'])
+export const CONVERT_TYPES = closedSet<native.ConvertType>()(['f32', 'f16', 'q8_0'])
+export const QUANTIZE_TYPES = closedSet<native.QuantizeType>()([
   'q4_0', 'q4_1', 'q5_0', 'q5_1', 'q8_0', 'q2_k', 'q3_k_s', 'q3_k_m', 'q3_k_l',
   'q4_k_s', 'q4_k_m', 'q5_k_s', 'q5_k_m', 'q6_k', 'f16', 'f32',
-] as const
+])
 
 /** A value as an error message shows it, briefly; never throws (a Symbol in a template literal would). */
 export function describe(v: unknown): string {

@@ -3,6 +3,7 @@
 
 #![deny(clippy::all)]
 
+mod choices;
 mod embedder;
 mod error;
 mod info;
@@ -95,7 +96,7 @@ pub fn native_memory() -> NativeMemory {
 pub fn convert(
     dir: String,
     output: String,
-    out_type: String,
+    out_type: choices::ConvertType,
     signal: Option<AbortSignal>,
 ) -> AsyncTask<Job<ConvertTask>> {
     let task = ConvertTask {
@@ -148,14 +149,14 @@ pub fn load_static_embedder(
 pub fn quantize(
     input: String,
     output: String,
-    ftype: String,
+    ftype: choices::QuantizeType,
     threads: Option<u32>,
     signal: Option<AbortSignal>,
 ) -> AsyncTask<Job<QuantizeTask>> {
     let task = QuantizeTask {
         input: PathBuf::from(input),
         output: PathBuf::from(output),
-        ftype,
+        ftype: ftype.name().to_owned(),
         threads,
     };
     AsyncTask::with_optional_signal(Job::new(task), signal)

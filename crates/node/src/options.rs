@@ -1,9 +1,10 @@
 //! Options objects as JS sees them, converted once into the engine's own types.
 
 use gguf_embed_engine as engine;
-use gguf_embed_engine::embedder::{EmbedRequest, Kind, Truncate};
+use gguf_embed_engine::embedder::{EmbedRequest, Kind as EngineKind, Truncate as EngineTruncate};
 use gguf_embed_engine::format::Limits;
-use gguf_embed_engine::profile::Pooling;
+
+use crate::choices::{Kind, Pooling, Truncate};
 use napi_derive::napi;
 
 use crate::error::{invalid_argument, Failure};
@@ -93,11 +94,11 @@ pub struct EmbedderOptions {
     /// Tokens per llama.cpp batch; at least contextSize. @default max(contextSize, 512)
     pub batch_tokens: Option<u32>,
     /// 'model' (from the GGUF metadata and the model profile), 'mean', 'cls' or 'last'. @default 'model'
-    pub pooling: Option<String>,
+    pub pooling: Option<Pooling>,
     /// L2-normalise vectors. @default true
     pub normalize: Option<bool>,
     /// What an over-long input gets: 'end' cuts it, 'error' rejects with INPUT_TOO_LONG. @default 'end'
-    pub truncate: Option<String>,
+    pub truncate: Option<Truncate>,
     pub prefixes: Option<Prefixes>,
     /// Pending requests before calls reject with QUEUE_FULL. @default 65536
     pub max_queue: Option<u32>,
@@ -118,7 +119,7 @@ pub struct Prefixes {
 #[derive(Default, Clone)]
 pub struct EmbedOptions {
     /// 'query' or 'document': which prefix of the model profile to add. @default 'document'
-    pub kind: Option<String>,
+    pub kind: Option<Kind>,
     /// Keep the first N dimensions (Matryoshka), then re-normalise. @default the model's
     pub dimensions: Option<u32>,
     /// Position of texts[0] in the caller's whole batch (the facade sends large batches in
@@ -130,25 +131,8 @@ impl TryFrom<&EmbedderOptions> for engine::embedder::EmbedderOptions {
     type Error = Failure;
 
     fn try_from(o: &EmbedderOptions) -> Result<Self, Failure> {
-        let pooling = match o.pooling.as_deref() {
-            None | Some("model") => None,
-            Some(p) => Some(Pooling::from_name(p).ok_or_else(|| {
-                invalid_argument(
-                    "pooling",
-                    format!("pooling must be 'model', 'mean', 'cls' or 'last', got {p:?}"),
-                )
-            })?),
-        };
-        let truncate = match o.truncate.as_deref() {
-            None | Some("end") => Truncate::End,
-            Some("error") => Truncate::Error,
-            Some(t) => {
-                return Err(invalid_argument(
-                    "truncate",
-                    format!("truncate must be 'end' or 'error', got {t:?}"),
-                ))
-            }
-        };
+        let pooling = o.pooling.as_ref().and_then(Pooling::engine);
+        let truncate = o.truncate.as_ref().map_or(EngineTruncate::End, EngineTruncate::from);
         Ok(engine::embedder::EmbedderOptions {
             threads: o.threads.map(|t| t as usize),
             context_size: o.context_size.map(|t| t as usize),
@@ -177,16 +161,7 @@ impl TryFrom<&EmbedOptions> for EmbedRequest {
     type Error = Failure;
 
     fn try_from(o: &EmbedOptions) -> Result<Self, Failure> {
-        let kind = match o.kind.as_deref() {
-            None | Some("document") => Some(Kind::Document),
-            Some("query") => Some(Kind::Query),
-            Some(k) => {
-                return Err(invalid_argument(
-                    "kind",
-                    format!("kind must be 'query' or 'document', got {k:?}"),
-                ))
-            }
-        };
+        let kind = Some(o.kind.as_ref().map_or(EngineKind::Document, EngineKind::from));
         Ok(EmbedRequest {
             kind,
             dimensions: o.dimensions.map(|d| d as usize),

@@ -15,7 +15,8 @@ use napi::bindgen_prelude::{AsyncTask, Float32Array, Int32Array};
 use napi::{Env, Result};
 use napi_derive::napi;
 
-use crate::error::{invalid_argument, Failure};
+use crate::choices::TableSource;
+use crate::error::Failure;
 use crate::job::{Job, Work};
 use crate::options::EmbedOptions;
 
@@ -54,7 +55,7 @@ pub struct DistillOptions {
     pub bits: Option<u32>,
     /// 'token-embd' (the input embedding rows), 'transformer' (each token through the model), or
     /// 'auto': token-embd where stored at F32/F16, else transformer. @default 'auto'
-    pub from: Option<String>,
+    pub from: Option<TableSource>,
     pub threads: Option<u32>,
 }
 
@@ -108,17 +109,7 @@ impl Work for DistillTask {
     type JsValue = DistillResult;
 
     fn run(&mut self) -> std::result::Result<DistillReport, Failure> {
-        let from = match self.options.from.as_deref() {
-            None | Some("auto") => TableFrom::Auto,
-            Some("transformer") => TableFrom::Transformer,
-            Some("token-embd") => TableFrom::TokenEmbd,
-            Some(f) => {
-                return Err(invalid_argument(
-                    "from",
-                    format!("from must be 'auto', 'transformer' or 'token-embd', got {f:?}"),
-                ))
-            }
-        };
+        let from = self.options.from.as_ref().map_or(TableFrom::Auto, TableFrom::from);
         let options = EngineDistill {
             dimensions: self.options.dimensions.map(|d| d as usize),
             bits: self.options.bits.unwrap_or(8).min(255) as u8,

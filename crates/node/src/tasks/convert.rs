@@ -6,7 +6,8 @@ use gguf_embed_engine::EngineError;
 use napi::Env;
 use napi_derive::napi;
 
-use crate::error::{invalid_argument, Failure};
+use crate::choices::ConvertType;
+use crate::error::Failure;
 use crate::job::Work;
 
 #[napi(object)]
@@ -21,7 +22,7 @@ pub struct ConvertResult {
 pub struct ConvertTask {
     pub dir: PathBuf,
     pub output: PathBuf,
-    pub out_type: String,
+    pub out_type: ConvertType,
 }
 
 impl Work for ConvertTask {
@@ -29,16 +30,10 @@ impl Work for ConvertTask {
     type JsValue = ConvertResult;
 
     fn run(&mut self) -> Result<ConvertResult, Failure> {
-        let ty = match self.out_type.to_ascii_lowercase().as_str() {
-            "f32" => GgmlType::F32,
-            "f16" => GgmlType::F16,
-            "q8_0" => GgmlType::Q8_0,
-            other => {
-                return Err(invalid_argument(
-                    "type",
-                    format!("type must be f32, f16 or q8_0, got {other:?}"),
-                ))
-            }
+        let ty = match self.out_type {
+            ConvertType::F32 => GgmlType::F32,
+            ConvertType::F16 => GgmlType::F16,
+            ConvertType::Q8_0 => GgmlType::Q8_0,
         };
         let r = gguf_embed_engine::convert::convert(&self.dir, &self.output, ty)
             .map_err(EngineError::from)?;
