@@ -8,5 +8,8 @@ cargo fmt --all -- --check
 # and `cargo test` (any other profile or target compiles llama.cpp again, minutes on 2 cores).
 host=$(rustc -vV | sed -n 's/^host: //p')
 cargo clippy --workspace --all-targets --release --target "$host" -- -D warnings
+# .oxlintrc.json: correctness rules, less two that fight what the code does on purpose:
+# no-control-regex (escaping control characters is matching them) and unicorn/no-new-array
+# (arrays preallocated and filled by index; tests build arrays with holes).
 npx oxlint --deny-warnings
 npx prettier --check .

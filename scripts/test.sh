@@ -8,6 +8,8 @@ bash scripts/system-deps.sh
 bash scripts/llama-cpp-source.sh >/dev/null
 bash scripts/python-env.sh >/dev/null
 npm run build
+# The lint gate after the build: clippy shares it, and tsc has type-checked during it.
+npm run lint
 node dist/src/cli.js models
 # --release and napi's explicit --target: share the one llama.cpp build with the addon (any other
 # profile or target directory compiles llama.cpp again, minutes on 2 cores).

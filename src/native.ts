@@ -55,7 +55,7 @@ function unavailable(cause: unknown): EmbedError {
 /** The first error in napi's chain that is not a mere "Cannot find module" (a GLIBC version, a bad ELF), if any. */
 function loadFailure(err: unknown): string | undefined {
   for (let e = err instanceof Error ? err.cause : undefined; e instanceof Error; e = e.cause) {
-    if (!/^Cannot find module/.test(e.message)) return e.message.split('\n')[0]
+    if (!e.message.startsWith('Cannot find module')) return e.message.split('\n')[0]
   }
   return undefined
 }
