@@ -6,7 +6,17 @@
 export { EmbedError } from './src/errors'
 export type { EmbedErrorCode, EmbedErrorDetails } from './src/errors'
 export { Embedder } from './src/embedder'
-export type { EmbedderOptions, EmbedOptions, EmbedBatchOptions, EmbedderInfo, EmbedderStats, Pooling, Kind, EmbedInput, EmbedWithUsageResult } from './src/embedder'
+export type {
+  EmbedderOptions,
+  EmbedOptions,
+  EmbedBatchOptions,
+  EmbedderInfo,
+  EmbedderStats,
+  Pooling,
+  Kind,
+  EmbedInput,
+  EmbedWithUsageResult,
+} from './src/embedder'
 export { StaticEmbedder, distill } from './src/static'
 export type { StaticEmbedderOptions, StaticEmbedOptions, StaticInfo, DistillOptions } from './src/static'
 export type { DistillResult } from './src/native'

@@ -30,7 +30,11 @@ test('distill stops between batches when its signal aborts, and leaves no file b
   t.is(err?.code, 'ABORTED')
   t.true(seen > 0, 'it had started')
   t.false(existsSync(out), 'nothing written')
-  t.deepEqual(readdirSync(dir).filter((f) => f.includes('partial')), [], 'no partial file')
+  t.deepEqual(
+    readdirSync(dir).filter((f) => f.includes('partial')),
+    [],
+    'no partial file',
+  )
 })
 
 test('a throwing onProgress stops distill too', async (t) => {

@@ -59,21 +59,43 @@ test('kind and dimensions through providerOptions, per model, and the next speci
 
   // Defaults set on the model; a call's providerOptions override them.
   const queries = ggufEmbedding(e, { kind: 'query', dimensions: 128 })
-  t.true(cosine((await embed({ model: queries, value })).embedding, await e.embed(value, { kind: 'query', dimensions: 128 })) > 0.99999)
-  t.is((await embed({ model: queries, value, providerOptions: { 'gguf-embed': { dimensions: 32 } } })).embedding.length, 32)
+  t.true(
+    cosine(
+      (await embed({ model: queries, value })).embedding,
+      await e.embed(value, { kind: 'query', dimensions: 128 }),
+    ) > 0.99999,
+  )
+  t.is(
+    (await embed({ model: queries, value, providerOptions: { 'gguf-embed': { dimensions: 32 } } })).embedding.length,
+    32,
+  )
 
   // ai@6 has no top-level dimensions; the v4 specification does. doEmbed takes it already.
   const v4 = await model.doEmbed({ values: [value], dimensions: 48 } as Parameters<typeof model.doEmbed>[0])
   t.is(v4.embeddings[0].length, 48)
-  await t.throwsAsync(model.doEmbed({ values: [value], dimensions: 48, providerOptions: { 'gguf-embed': { dimensions: 64 } } } as Parameters<typeof model.doEmbed>[0]), { code: 'INVALID_ARGUMENT' })
+  await t.throwsAsync(
+    model.doEmbed({
+      values: [value],
+      dimensions: 48,
+      providerOptions: { 'gguf-embed': { dimensions: 64 } },
+    } as Parameters<typeof model.doEmbed>[0]),
+    { code: 'INVALID_ARGUMENT' },
+  )
 
   // Bad options are typed errors; unknown keys are warnings (a typo must not pass unnoticed).
-  await t.throwsAsync(embed({ model, value, providerOptions: { 'gguf-embed': { kind: 'passage' } } }), { code: 'INVALID_ARGUMENT' })
-  await t.throwsAsync(embed({ model, value, providerOptions: { 'gguf-embed': { dimensions: 0 } } }), { code: 'INVALID_ARGUMENT' })
+  await t.throwsAsync(embed({ model, value, providerOptions: { 'gguf-embed': { kind: 'passage' } } }), {
+    code: 'INVALID_ARGUMENT',
+  })
+  await t.throwsAsync(embed({ model, value, providerOptions: { 'gguf-embed': { dimensions: 0 } } }), {
+    code: 'INVALID_ARGUMENT',
+  })
   t.throws(() => ggufEmbedding(e, { kind: 'q' as 'query' }), { code: 'INVALID_ARGUMENT' })
   const typo = await embed({ model, value, providerOptions: { 'gguf-embed': { dimension: 64 } } })
   t.is(typo.embedding.length, 384)
-  t.deepEqual(typo.warnings.map((w) => w.type === 'unsupported' && w.feature), ["providerOptions['gguf-embed'].dimension"])
+  t.deepEqual(
+    typo.warnings.map((w) => w.type === 'unsupported' && w.feature),
+    ["providerOptions['gguf-embed'].dimension"],
+  )
 })
 
 test('usage counts an over-long input at the length it was cut to', async (t) => {
@@ -96,7 +118,10 @@ test('embedMany hands everything to one doEmbed, and the engine packs it; parall
   // model says it supports that); usage adds up, and the vectors agree within what packing the
   // same text into different batches changes in a Q8_0 model (cosine ~0.9999, measured).
   // Parallel chunks interleave in the engine's queue in whatever order they arrive.
-  const limited = wrapEmbeddingModel({ model: ggufEmbedding(e), middleware: { overrideMaxEmbeddingsPerCall: () => 50 } })
+  const limited = wrapEmbeddingModel({
+    model: ggufEmbedding(e),
+    middleware: { overrideMaxEmbeddingsPerCall: () => 50 },
+  })
   const chunked = await embedMany({ model: limited, values: texts })
   t.is(chunked.responses.length, 6)
   t.is(chunked.usage.tokens, all.usage.tokens)
@@ -123,46 +148,57 @@ test('abortSignal reaches the library: embedMany rejects with ABORTED, and the e
 })
 
 // Serial: it counts the process's llama.cpp contexts, which the other tests' Embedders change.
-test.serial('createGgufEmbed: models by path, loaded once per id on first use, in a provider registry, disposed by the provider', async (t) => {
-  const path = modelFile('q4_0')
-  const before = nativeMemory().contexts
-  const gguf = createGgufEmbed({ loadOptions: { threads: 2 } })
-  const a = gguf.embeddingModel(path)
-  const b = gguf(path, { kind: 'query' })
-  t.is(a.modelId, path)
-  t.is(nativeMemory().contexts, before, 'nothing is loaded until a call needs it')
-  const registry = createProviderRegistry({ gguf })
-  const viaRegistry = registry.embeddingModel(`gguf:${path}`)
-  const [x, y, z] = await Promise.all([
-    embed({ model: a, value: 'parse a header' }),
-    embed({ model: b, value: 'parse a header' }),
-    embed({ model: viaRegistry, value: 'parse a header' }),
-  ])
-  t.is(nativeMemory().contexts, before + 1, 'one Embedder for the three models of one path')
-  t.true(cosine(x.embedding, z.embedding) > 0.99999)
-  t.is(x.embedding.length, 384)
-  t.is(y.embedding.length, 384)
-  t.throws(() => gguf.languageModel('anything'), { code: 'INVALID_ARGUMENT' })
-  t.throws(() => gguf.embeddingModel(''), { code: 'INVALID_ARGUMENT' })
-  await gguf.dispose()
-  t.is(nativeMemory().contexts, before)
-  // A missing file is a typed error at the call, and is not cached.
-  const missing = gguf.embeddingModel(`${path}.missing`)
-  await t.throwsAsync(embed({ model: missing, value: 'x' }), { code: 'IO' })
-  await t.throwsAsync(embed({ model: missing, value: 'x' }), { code: 'IO' })
-  // After dispose the provider loads again.
-  t.is((await embed({ model: a, value: 'again' })).embedding.length, 384)
-  await gguf.dispose()
-})
+test.serial(
+  'createGgufEmbed: models by path, loaded once per id on first use, in a provider registry, disposed by the provider',
+  async (t) => {
+    const path = modelFile('q4_0')
+    const before = nativeMemory().contexts
+    const gguf = createGgufEmbed({ loadOptions: { threads: 2 } })
+    const a = gguf.embeddingModel(path)
+    const b = gguf(path, { kind: 'query' })
+    t.is(a.modelId, path)
+    t.is(nativeMemory().contexts, before, 'nothing is loaded until a call needs it')
+    const registry = createProviderRegistry({ gguf })
+    const viaRegistry = registry.embeddingModel(`gguf:${path}`)
+    const [x, y, z] = await Promise.all([
+      embed({ model: a, value: 'parse a header' }),
+      embed({ model: b, value: 'parse a header' }),
+      embed({ model: viaRegistry, value: 'parse a header' }),
+    ])
+    t.is(nativeMemory().contexts, before + 1, 'one Embedder for the three models of one path')
+    t.true(cosine(x.embedding, z.embedding) > 0.99999)
+    t.is(x.embedding.length, 384)
+    t.is(y.embedding.length, 384)
+    t.throws(() => gguf.languageModel('anything'), { code: 'INVALID_ARGUMENT' })
+    t.throws(() => gguf.embeddingModel(''), { code: 'INVALID_ARGUMENT' })
+    await gguf.dispose()
+    t.is(nativeMemory().contexts, before)
+    // A missing file is a typed error at the call, and is not cached.
+    const missing = gguf.embeddingModel(`${path}.missing`)
+    await t.throwsAsync(embed({ model: missing, value: 'x' }), { code: 'IO' })
+    await t.throwsAsync(embed({ model: missing, value: 'x' }), { code: 'IO' })
+    // After dispose the provider loads again.
+    t.is((await embed({ model: a, value: 'again' })).embedding.length, 384)
+    await gguf.dispose()
+  },
+)
 
 test('the adapter loads from ESM next to the ESM build of ai', (t) => {
   const model = JSON.stringify(modelFile('q4_0'))
-  const out = execFileSync(process.execPath, ['--input-type=module', '-e', `
+  const out = execFileSync(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      `
     import { embedMany } from 'ai'
     import { createGgufEmbed } from 'gguf-embed/ai-sdk'
     const gguf = createGgufEmbed()
     const r = await embedMany({ model: gguf.embeddingModel(${model}), values: ['a', 'b c'] })
     await gguf.dispose()
-    console.log(JSON.stringify([r.embeddings.length, r.embeddings[0].length, r.usage.tokens]))`], { cwd: root, encoding: 'utf8' })
+    console.log(JSON.stringify([r.embeddings.length, r.embeddings[0].length, r.usage.tokens]))`,
+    ],
+    { cwd: root, encoding: 'utf8' },
+  )
   t.deepEqual(JSON.parse(out), [2, 384, 3 + 4])
 })

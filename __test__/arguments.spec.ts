@@ -16,7 +16,12 @@ import { fixtures, modelFile } from './helpers'
 const BAD_NUMBERS: unknown[] = [2.5, 2 ** 32 + 1, -5, NaN, Infinity, 0, '4', 10n, null]
 
 /** The call rejects with INVALID_ARGUMENT whose `param` (and `index`, for `texts[1]`) names the argument. */
-async function invalid(t: ExecutionContext, call: () => Promise<unknown>, name: string, label: string): Promise<EmbedError | undefined> {
+async function invalid(
+  t: ExecutionContext,
+  call: () => Promise<unknown>,
+  name: string,
+  label: string,
+): Promise<EmbedError | undefined> {
   const err = await t.throwsAsync(call, { instanceOf: EmbedError }, label)
   t.is(err?.code, 'INVALID_ARGUMENT', `${label}: ${err?.code} ${err?.message}`)
   const [param, index] = name.split(/[[\]]/)
@@ -41,9 +46,15 @@ test('Embedder.load: numeric options must be safe integers in range', async (t) 
   for (const key of ['threads', 'contextSize', 'batchTokens', 'maxQueue', 'memoryBudget']) {
     // 2^32 + 1 bytes is a fine memoryBudget (a number of bytes, not a 32-bit count).
     const bad = key === 'memoryBudget' ? [...BAD_NUMBERS.filter((v) => v !== 2 ** 32 + 1), 1.5, 2 ** 53] : BAD_NUMBERS
-    for (const v of bad) await invalid(t, () => Embedder.load(modelFile('q8_0'), any({ [key]: v })), key, `${key}: ${String(v)}`)
+    for (const v of bad)
+      await invalid(t, () => Embedder.load(modelFile('q8_0'), any({ [key]: v })), key, `${key}: ${String(v)}`)
   }
-  await invalid(t, () => Embedder.load(modelFile('q8_0'), { threads: 1025 }), 'threads', 'threads above the engine bound')
+  await invalid(
+    t,
+    () => Embedder.load(modelFile('q8_0'), { threads: 1025 }),
+    'threads',
+    'threads above the engine bound',
+  )
 })
 
 test('Embedder.load: wrong types, values outside closed sets, unknown options', async (t) => {
@@ -67,7 +78,8 @@ test('Embedder.load: wrong types, values outside closed sets, unknown options', 
     ['options', 'fast'],
     ['options', []],
   ]
-  for (const [name, options] of cases) await invalid(t, () => Embedder.load(modelFile('q8_0'), any(options)), name, show(options))
+  for (const [name, options] of cases)
+    await invalid(t, () => Embedder.load(modelFile('q8_0'), any(options)), name, show(options))
   for (const path of [5, '', 'a\0b']) await invalid(t, () => Embedder.load(any(path)), 'path', String(path))
 })
 
@@ -78,7 +90,8 @@ test('embed, embedBatch, embedWithUsage: per-call options', async (t) => {
     ['embedWithUsage', (o) => e.embedWithUsage(['x'], any(o))],
   ]
   for (const [call, run] of calls) {
-    for (const v of BAD_NUMBERS) await invalid(t, () => run({ dimensions: v }), 'dimensions', `${call} dimensions ${String(v)}`)
+    for (const v of BAD_NUMBERS)
+      await invalid(t, () => run({ dimensions: v }), 'dimensions', `${call} dimensions ${String(v)}`)
     await invalid(t, () => run({ kind: 5 }), 'kind', `${call} kind 5`)
     await invalid(t, () => run({ kind: 'code' }), 'kind', `${call} kind 'code'`)
     await invalid(t, () => run({ signal: {} }), 'signal', `${call} signal {}`)
@@ -100,7 +113,8 @@ test('arrays with holes and sparse arrays name the missing element', async (t) =
   await invalid(t, () => e.embedWithUsage(['a', , 'b'] as string[]), 'inputs[1]', 'a hole in inputs')
   // eslint-disable-next-line no-sparse-arrays
   await invalid(t, () => e.embedWithUsage([[101, , 102] as number[]]), 'inputs[0][1]', 'a hole in token ids')
-  for (const id of [1.5, -1, 2 ** 31, NaN, '7']) await invalid(t, () => e.embedWithUsage([[101, id as number]]), 'inputs[0][1]', `token id ${String(id)}`)
+  for (const id of [1.5, -1, 2 ** 31, NaN, '7'])
+    await invalid(t, () => e.embedWithUsage([[101, id as number]]), 'inputs[0][1]', `token id ${String(id)}`)
   for (const bad of [5, null, {}, ['x']]) {
     await invalid(t, () => e.countTokens(any(bad)), 'text', `countTokens ${String(bad)}`)
     await invalid(t, () => e.tokenize(any(bad)), 'text', `tokenize ${String(bad)}`)
@@ -142,7 +156,8 @@ test('distill: options are checked before any work, nothing is written', async (
     ['onProgress', { onProgress: 'log' }],
     ['dims', { dims: 64 }],
   ]
-  for (const [name, options] of cases) await invalid(t, () => distill(modelFile('f16'), out, any(options)), name, show(options))
+  for (const [name, options] of cases)
+    await invalid(t, () => distill(modelFile('f16'), out, any(options)), name, show(options))
   await invalid(t, () => distill(any(5), out), 'model', 'model 5')
   await invalid(t, () => distill(modelFile('f16'), ''), 'output', 'empty output')
   t.false(existsSync(out))
@@ -152,7 +167,14 @@ test('distill: a throwing onProgress rejects with INVALID_ARGUMENT once the tabl
   const boom = new Error('boom')
   const err = await invalid(
     t,
-    () => distill(modelFile('f16'), join(dir, 'progress.static.gguf'), { from: 'token-embd', dimensions: 8, onProgress: () => { throw boom } }),
+    () =>
+      distill(modelFile('f16'), join(dir, 'progress.static.gguf'), {
+        from: 'token-embd',
+        dimensions: 8,
+        onProgress: () => {
+          throw boom
+        },
+      }),
     'onProgress',
     'throwing onProgress',
   )
@@ -180,7 +202,13 @@ test('convert and quantize: type and threads are checked before any file is touc
   await invalid(t, () => convert(missing, out, any({ type: 5 })), 'type', 'convert type 5')
   await invalid(t, () => convert(missing, out, any({ type: 'f64' })), 'type', 'convert type f64')
   await invalid(t, () => convert(missing, out, any({ types: 'f16' })), 'types', 'convert unknown option')
-  for (const v of [...BAD_NUMBERS, 1025]) await invalid(t, () => quantize(missing, out, any({ type: 'q4_0', threads: v })), 'threads', `quantize threads ${String(v)}`)
+  for (const v of [...BAD_NUMBERS, 1025])
+    await invalid(
+      t,
+      () => quantize(missing, out, any({ type: 'q4_0', threads: v })),
+      'threads',
+      `quantize threads ${String(v)}`,
+    )
   await invalid(t, () => quantize(missing, out, any({ type: 5 })), 'type', 'quantize type 5')
   await invalid(t, () => quantize(missing, out, any({ type: 'q9_9' })), 'type', 'quantize type q9_9')
   await invalid(t, () => quantize(missing, out, any({})), 'type', 'quantize without type')

@@ -102,7 +102,11 @@ test('closed-set flags exit 2 before any work', async (t) => {
     const r = await gguf(...args)
     t.is(r.code, 2, `${args.join(' ')}: ${r.stderr}`)
   }
-  t.is((await gguf('quantize', missing, out, '--type', 'Q4_K_M')).code, 1, 'llama.cpp spelling accepted: fails on the missing file')
+  t.is(
+    (await gguf('quantize', missing, out, '--type', 'Q4_K_M')).code,
+    1,
+    'llama.cpp spelling accepted: fails on the missing file',
+  )
 })
 
 /** A GGUF v3 file with string metadata and one F32 tensor of 4 values. */

@@ -56,7 +56,9 @@ function exitWithoutKey(command: string[]): Promise<number> {
   const env: NodeJS.ProcessEnv = { ...process.env }
   delete env.GGUF_EMBED_API_KEY
   const args = [join(root, 'dist', 'src', 'cli.js'), 'serve', modelFile('f16'), ...flagsOf(command, '192.0.2.1')]
-  return new Promise((resolve) => execFile(process.execPath, args, { env }, (err) => resolve(err ? Number(err.code) : 0)))
+  return new Promise((resolve) =>
+    execFile(process.execPath, args, { env }, (err) => resolve(err ? Number(err.code) : 0)),
+  )
 }
 
 const mebibytes = (q: string) => {
@@ -125,7 +127,10 @@ test('deploy/kubernetes.yaml: the API key from a required Secret, probes on /rea
   t.is(flag(command, '--host'), '0.0.0.0')
   t.false(command.includes('--insecure-no-auth'))
   t.is(await exitWithoutKey(command), 2, 'without the key the server refuses to start')
-  t.true(pod.terminationGracePeriodSeconds > Number(flag(command, '--drain-timeout')) + 5, 'the grace period outlasts preStop and the drain')
+  t.true(
+    pod.terminationGracePeriodSeconds > Number(flag(command, '--drain-timeout')) + 5,
+    'the grace period outlasts preStop and the drain',
+  )
   t.is(container.resources.requests.cpu, flag(command, '--threads'))
   const request = mebibytes(container.resources.requests.memory)
   const limit = mebibytes(container.resources.limits.memory)

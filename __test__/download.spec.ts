@@ -1,7 +1,17 @@
 import test, { type ExecutionContext } from 'ava'
 import { execFile, spawn } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -70,7 +80,11 @@ function misbehave(req: IncomingMessage, res: ServerResponse, f: Served): void {
     res.writeHead(200) // chunked: no content-length to reject it by
     if (req.method === 'HEAD') return void res.end()
     const chunk = randomBytes(64 * 1024)
-    Readable.from((function* () { for (let i = 0; i < 256; i++) yield chunk })()).pipe(res)
+    Readable.from(
+      (function* () {
+        for (let i = 0; i < 256; i++) yield chunk
+      })(),
+    ).pipe(res)
     return
   }
   res.writeHead(200, { 'content-length': String(f.body.length) })
@@ -84,7 +98,9 @@ function misbehave(req: IncomingMessage, res: ServerResponse, f: Served): void {
 }
 
 /** A server on 127.0.0.1 with a random port; closed, connections and all, after the test (or all tests). */
-async function listen(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ server: Server; base: string }> {
+async function listen(
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+): Promise<{ server: Server; base: string }> {
   const s = createServer(handler)
   await new Promise<void>((r) => s.listen(0, '127.0.0.1', r))
   return { server: s, base: `http://127.0.0.1:${(s.address() as AddressInfo).port}` }
@@ -117,7 +133,11 @@ test.before(async () => {
       const size = f.size === undefined ? f.body.length : f.size
       const etag = f.etag === undefined ? sha(f.body) : f.etag
       return void res
-        .writeHead(302, { location: `/cdn/${name}`, ...(size === null ? {} : { 'x-linked-size': String(size) }), ...(etag === null ? {} : { 'x-linked-etag': `"${etag}"` }) })
+        .writeHead(302, {
+          location: `/cdn/${name}`,
+          ...(size === null ? {} : { 'x-linked-size': String(size) }),
+          ...(etag === null ? {} : { 'x-linked-etag': `"${etag}"` }),
+        })
         .end()
     }
     if (f.cdn) return misbehave(req, res, f)
@@ -145,19 +165,29 @@ async function rejects(t: ExecutionContext, promise: Promise<unknown>): Promise<
   return err as EmbedError
 }
 
-test.serial('a dropped connection is resumed with a Range request; the file is verified and renamed into place', async (t) => {
-  let last = { received: 0, total: 0 as number | undefined }
-  const path = await pull('hf:acme/models/model.gguf', { baseUrl: base, cacheDir: cache, onProgress: (p) => (last = p) })
-  t.is(path, cachedPath('hf:acme/models/model.gguf', { cacheDir: cache }))
-  t.true(readFileSync(path).equals(blob))
-  t.false(existsSync(`${path}.partial`))
-  t.true(requests.some((r) => r.path === '/cdn/model.gguf' && r.range !== undefined), 'resumed with Range')
-  t.is(last.received, blob.length)
-  t.is(last.total, blob.length)
-  const before = requests.length
-  t.is(await pull('hf:acme/models/model.gguf', { baseUrl: base, cacheDir: cache }), path)
-  t.is(requests.length, before, 'a verified file in the cache is not downloaded again')
-})
+test.serial(
+  'a dropped connection is resumed with a Range request; the file is verified and renamed into place',
+  async (t) => {
+    let last = { received: 0, total: 0 as number | undefined }
+    const path = await pull('hf:acme/models/model.gguf', {
+      baseUrl: base,
+      cacheDir: cache,
+      onProgress: (p) => (last = p),
+    })
+    t.is(path, cachedPath('hf:acme/models/model.gguf', { cacheDir: cache }))
+    t.true(readFileSync(path).equals(blob))
+    t.false(existsSync(`${path}.partial`))
+    t.true(
+      requests.some((r) => r.path === '/cdn/model.gguf' && r.range !== undefined),
+      'resumed with Range',
+    )
+    t.is(last.received, blob.length)
+    t.is(last.total, blob.length)
+    const before = requests.length
+    t.is(await pull('hf:acme/models/model.gguf', { baseUrl: base, cacheDir: cache }), path)
+    t.is(requests.length, before, 'a verified file in the cache is not downloaded again')
+  },
+)
 
 test.serial('a partial file left by an earlier process is resumed, not restarted', async (t) => {
   const uri = 'hf:acme/models/minilm.gguf'
@@ -184,10 +214,21 @@ test('a 404 rejects with DOWNLOAD_FAILED NotFound; bad URIs and options are INVA
   const err = await rejects(t, pull('hf:acme/models/missing.gguf', { baseUrl: base, cacheDir: cache }))
   t.is(err.code, 'DOWNLOAD_FAILED')
   t.is(err.kind, 'NotFound')
-  for (const bad of ['hf:acme', 'hf:acme/models', 'hf:acme/models/../../etc/passwd', 'http://x/y.gguf', 'hf:acme/models/notes.txt']) {
+  for (const bad of [
+    'hf:acme',
+    'hf:acme/models',
+    'hf:acme/models/../../etc/passwd',
+    'http://x/y.gguf',
+    'hf:acme/models/notes.txt',
+  ]) {
     t.is(t.throws(() => parseModelUri(bad), { instanceOf: EmbedError })?.code, 'INVALID_ARGUMENT', bad)
   }
-  t.deepEqual(parseModelUri('hf:acme/models/sub/dir/m.q8_0.gguf@v1.2'), { owner: 'acme', repo: 'models', file: 'sub/dir/m.q8_0.gguf', revision: 'v1.2' })
+  t.deepEqual(parseModelUri('hf:acme/models/sub/dir/m.q8_0.gguf@v1.2'), {
+    owner: 'acme',
+    repo: 'models',
+    file: 'sub/dir/m.q8_0.gguf',
+    revision: 'v1.2',
+  })
   t.is(parseModelUri('hf:acme/models/m.gguf@refs/pr/1').revision, 'refs/pr/1')
   const typo = await rejects(t, pull('hf:acme/models/m.gguf', { cacheDir: cache, retry: 3 } as PullOptions))
   t.is(typo.code, 'INVALID_ARGUMENT')
@@ -200,7 +241,11 @@ test('no part of an hf: URI leads outside the cache; each bad part is INVALID_AR
   // A mirror that answers every path with a file it vouches for, so only the URI checks stand in the way.
   const body = Buffer.from('ssh-ed25519 AAAA attacker\n')
   const { server: anything, base: anywhere } = await listen((req, res) => {
-    res.writeHead(200, { 'content-length': String(body.length), 'x-linked-size': String(body.length), 'x-linked-etag': `"${sha(body)}"` })
+    res.writeHead(200, {
+      'content-length': String(body.length),
+      'x-linked-size': String(body.length),
+      'x-linked-etag': `"${sha(body)}"`,
+    })
     res.end(req.method === 'HEAD' ? undefined : body)
   })
   t.teardown(() => stop(anything))
@@ -257,7 +302,8 @@ test('HF_TOKEN never reaches another origin: not on HEAD or GET redirects, not o
     seen.hub.push(req.headers.authorization)
     // head.gguf: the HEAD is redirected to the CDN (the hub's LFS answer); get.gguf: the HEAD is
     // answered here, and the GET redirected.
-    if (req.url?.endsWith('/head.gguf') || req.method === 'GET') return void res.writeHead(302, { location: `${cdn}/blob/${req.url?.split('/').pop()}`, ...linked }).end()
+    if (req.url?.endsWith('/head.gguf') || req.method === 'GET')
+      return void res.writeHead(302, { location: `${cdn}/blob/${req.url?.split('/').pop()}`, ...linked }).end()
     res.writeHead(200, { 'content-length': String(small.length), ...linked }).end()
   })
   t.teardown(() => stop(hubServer))
@@ -267,7 +313,11 @@ test('HF_TOKEN never reaches another origin: not on HEAD or GET redirects, not o
   }
   t.true(seen.hub.includes('Bearer secret-token'), 'the hub got the token')
   t.is(seen.cdn.filter((r) => r.range !== undefined).length, 2, 'both files were resumed with Range')
-  t.deepEqual(seen.cdn.filter((r) => r.auth !== undefined), [], 'the CDN never saw Authorization')
+  t.deepEqual(
+    seen.cdn.filter((r) => r.auth !== undefined),
+    [],
+    'the CDN never saw Authorization',
+  )
 })
 
 // Finding 6: a planted .partial (or sidecar) is never written through, and never trusted unchecked.
@@ -302,7 +352,10 @@ test('a pre-sized .partial is not resumed when the origin states no checksum; th
 test('a body longer than the stated size is cut off at that size: SizeMismatch, nothing kept', async (t) => {
   let most = 0
   const cacheDir = tempDir(t)
-  const err = await rejects(t, pullFresh(t, 'hf:acme/models/liar.gguf', { cacheDir, onProgress: (p) => (most = Math.max(most, p.received)) }))
+  const err = await rejects(
+    t,
+    pullFresh(t, 'hf:acme/models/liar.gguf', { cacheDir, onProgress: (p) => (most = Math.max(most, p.received)) }),
+  )
   t.is(err.code, 'DOWNLOAD_FAILED')
   t.is(err.kind, 'SizeMismatch')
   t.true(most <= 1000, `received ${most} bytes past a stated 1000`)
@@ -351,8 +404,15 @@ test('a pull waits while a live process holds the lock, and takes it over once t
   const uri = 'hf:acme/models/locked.gguf'
   const path = cachedPath(uri, { cacheDir })
   mkdirSync(dirname(path), { recursive: true })
-  const holder = spawn(process.execPath, ['-e', `require(${JSON.stringify(join(root, 'dist', 'src', 'download-lock.js'))}).acquire(${JSON.stringify(`${path}.lock`)})
-    .then(() => { console.log('locked'); setInterval(() => {}, 1e6) })`], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const holder = spawn(
+    process.execPath,
+    [
+      '-e',
+      `require(${JSON.stringify(join(root, 'dist', 'src', 'download-lock.js'))}).acquire(${JSON.stringify(`${path}.lock`)})
+    .then(() => { console.log('locked'); setInterval(() => {}, 1e6) })`,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  )
   t.teardown(() => holder.kill('SIGKILL'))
   await new Promise<void>((r, j) => {
     holder.stdout.on('data', (d: Buffer) => d.toString().includes('locked') && r())

@@ -112,9 +112,13 @@ test('bad arguments, abort, dispose', async (t) => {
 })
 
 test('files that are not embedding models are refused with typed errors', async (t) => {
-  const vocabOnly = await t.throwsAsync(Embedder.load(join(llamaModels, 'ggml-vocab-bert-bge.gguf')), { instanceOf: EmbedError })
+  const vocabOnly = await t.throwsAsync(Embedder.load(join(llamaModels, 'ggml-vocab-bert-bge.gguf')), {
+    instanceOf: EmbedError,
+  })
   t.is(vocabOnly?.code, 'MODEL_LOAD_FAILED')
-  const hostile = await t.throwsAsync(Embedder.load(join(fixtures, 'cve-2026-27940-two-huge-i8.gguf')), { instanceOf: EmbedError })
+  const hostile = await t.throwsAsync(Embedder.load(join(fixtures, 'cve-2026-27940-two-huge-i8.gguf')), {
+    instanceOf: EmbedError,
+  })
   t.is(hostile?.code, 'GGUF_INVALID')
   const missing = await t.throwsAsync(Embedder.load(join(fixtures, 'nope.gguf')), { instanceOf: EmbedError })
   t.is(missing?.code, 'IO')

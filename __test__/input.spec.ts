@@ -19,7 +19,10 @@ test('non-string and non-array arguments are INVALID_ARGUMENT', async (t) => {
     t.is((await t.throwsAsync(e.embed(bad as unknown as string), { instanceOf: EmbedError }))?.code, 'INVALID_ARGUMENT')
   }
   for (const bad of ['text', 42, null, { length: 1, 0: 'a' }, new Set(['a'])]) {
-    t.is((await t.throwsAsync(e.embedBatch(bad as unknown as string[]), { instanceOf: EmbedError }))?.code, 'INVALID_ARGUMENT')
+    t.is(
+      (await t.throwsAsync(e.embedBatch(bad as unknown as string[]), { instanceOf: EmbedError }))?.code,
+      'INVALID_ARGUMENT',
+    )
   }
   const mixed = await t.throwsAsync(e.embedBatch(['a', 'b', 3 as unknown as string]), { instanceOf: EmbedError })
   t.is(mixed?.code, 'INVALID_ARGUMENT')
@@ -81,7 +84,11 @@ test('a 100,000-item batch embeds in order', async (t) => {
 
 test('dimensions of 0, fractional, or above the model are INVALID_ARGUMENT; an already-aborted signal is ABORTED', async (t) => {
   for (const dimensions of [0, -3, 1.5, 385, 1e9]) {
-    t.is((await t.throwsAsync(e.embed('x', { dimensions }), { instanceOf: EmbedError }))?.code, 'INVALID_ARGUMENT', String(dimensions))
+    t.is(
+      (await t.throwsAsync(e.embed('x', { dimensions }), { instanceOf: EmbedError }))?.code,
+      'INVALID_ARGUMENT',
+      String(dimensions),
+    )
   }
   t.is((await e.embed('x', { dimensions: 384 })).length, 384)
   const own = await Embedder.load(modelFile('q4_0'))

@@ -92,7 +92,10 @@ test('tensors, the quantization mix and 64-bit values', async (t) => {
   t.is(info.tensors?.[1].ggmlType, 'Q8_0')
   t.is(info.tensors?.[1].bytes, 2 * 64 * 34)
   t.is(info.types[0].ggmlType, 'F16')
-  t.is(info.types.reduce((n, x) => n + x.tensors, 0), 5)
+  t.is(
+    info.types.reduce((n, x) => n + x.tensors, 0),
+    5,
+  )
   t.is(info.metadata.find((m) => m.key === 'test.u64')?.value, 2 ** 40)
   const plain = await inspect(join(fixtures, 'all-scalar-types.gguf'))
   t.is(plain.metadata.find((m) => m.key === 'u64')?.value, 2n ** 64n - 1n)
@@ -122,10 +125,9 @@ test('limits are configurable', async (t) => {
 })
 
 test('an already-aborted signal rejects with ABORTED', async (t) => {
-  const err = await t.throwsAsync(
-    inspect(join(fixtures, 'empty-v3.gguf'), { signal: AbortSignal.abort() }),
-    { instanceOf: EmbedError },
-  )
+  const err = await t.throwsAsync(inspect(join(fixtures, 'empty-v3.gguf'), { signal: AbortSignal.abort() }), {
+    instanceOf: EmbedError,
+  })
   t.is(err?.code, 'ABORTED')
 })
 

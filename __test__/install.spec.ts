@@ -1,6 +1,18 @@
 import test from 'ava'
 import { execFileSync } from 'node:child_process'
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -14,8 +26,15 @@ test('npm pack, install into an empty project without a toolchain, require, impo
   const work = mkdtempSync(join(tmpdir(), 'gguf-install-'))
   t.teardown(() => rmSync(work, { recursive: true, force: true }))
   const pack = (dir: string) => {
-    const out = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', work], { cwd: dir, encoding: 'utf8' }))[0]
-    return { file: join(work, out.filename), size: out.size as number, unpacked: out.unpackedSize as number, files: out.files.map((f: { path: string }) => f.path) as string[] }
+    const out = JSON.parse(
+      execFileSync('npm', ['pack', '--json', '--pack-destination', work], { cwd: dir, encoding: 'utf8' }),
+    )[0]
+    return {
+      file: join(work, out.filename),
+      size: out.size as number,
+      unpacked: out.unpackedSize as number,
+      files: out.files.map((f: { path: string }) => f.path) as string[],
+    }
   }
   // The package as it ships (scripts/build-portable.sh, run by npm test), else the dev build.
   const shipped = join(root, 'npm', 'linux-x64-gnu')
@@ -24,16 +43,33 @@ test('npm pack, install into an empty project without a toolchain, require, impo
     platformDir = join(work, 'platform')
     mkdirSync(platformDir)
     copyFileSync(join(shipped, 'package.json'), join(platformDir, 'package.json'))
-    copyFileSync(join(root, 'dist', 'src', 'gguf-embed.linux-x64-gnu.node'), join(platformDir, 'gguf-embed.linux-x64-gnu.node'))
+    copyFileSync(
+      join(root, 'dist', 'src', 'gguf-embed.linux-x64-gnu.node'),
+      join(platformDir, 'gguf-embed.linux-x64-gnu.node'),
+    )
   }
   const platform = pack(platformDir)
   const main = pack(stagePublished(root, join(work, 'main')))
-  t.log(`packed: gguf-embed ${(main.size / 1024).toFixed(0)} KiB (${(main.unpacked / 1024).toFixed(0)} KiB unpacked, ${main.files.length} files); gguf-embed-linux-x64-gnu ${(platform.size / 2 ** 20).toFixed(2)} MiB (${(platform.unpacked / 2 ** 20).toFixed(2)} MiB unpacked)`)
-  t.false(main.files.some((f) => f.endsWith('.node')), 'the main package carries no binary')
-  t.true(main.files.includes('dist/index.d.ts') && main.files.includes('dist/index.js') && main.files.includes('dist/src/cli.js'))
-  t.like(JSON.parse(readFileSync(join(work, 'main', 'package.json'), 'utf8')).optionalDependencies, { 'gguf-embed-linux-x64-gnu': '0.1.0', 'gguf-embed-darwin-arm64': '0.1.0' })
+  t.log(
+    `packed: gguf-embed ${(main.size / 1024).toFixed(0)} KiB (${(main.unpacked / 1024).toFixed(0)} KiB unpacked, ${main.files.length} files); gguf-embed-linux-x64-gnu ${(platform.size / 2 ** 20).toFixed(2)} MiB (${(platform.unpacked / 2 ** 20).toFixed(2)} MiB unpacked)`,
+  )
+  t.false(
+    main.files.some((f) => f.endsWith('.node')),
+    'the main package carries no binary',
+  )
+  t.true(
+    main.files.includes('dist/index.d.ts') &&
+      main.files.includes('dist/index.js') &&
+      main.files.includes('dist/src/cli.js'),
+  )
+  t.like(JSON.parse(readFileSync(join(work, 'main', 'package.json'), 'utf8')).optionalDependencies, {
+    'gguf-embed-linux-x64-gnu': '0.1.0',
+    'gguf-embed-darwin-arm64': '0.1.0',
+  })
   // Every file the adapters' subpath exports name is in the tarball.
-  const exported = Object.values(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).exports as Record<string, unknown>)
+  const exported = Object.values(
+    JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).exports as Record<string, unknown>,
+  )
     .flatMap(function targets(v: unknown): string[] {
       return typeof v === 'string' ? [v] : Object.values(v as Record<string, unknown>).flatMap(targets)
     })
@@ -53,22 +89,62 @@ test('npm pack, install into an empty project without a toolchain, require, impo
   const project = join(work, 'project')
   mkdirSync(project)
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }))
-  execFileSync(join(bin, 'npm'), ['install', '--offline', '--no-audit', '--no-fund', platform.file, main.file], { cwd: project, env, stdio: 'pipe' })
+  execFileSync(join(bin, 'npm'), ['install', '--offline', '--no-audit', '--no-fund', platform.file, main.file], {
+    cwd: project,
+    env,
+    stdio: 'pipe',
+  })
   const model = JSON.stringify(modelFile('q4_0'))
   const use = `const e = await m.Embedder.load(${model}); const v = await e.embed('installed from tarballs'); await e.dispose(); console.log(v.length)`
-  const cjs = execFileSync(join(bin, 'node'), ['-e', `const m = require('gguf-embed'); (async () => { ${use} })()`], { cwd: project, env, encoding: 'utf8' }).trim()
-  const esm = execFileSync(join(bin, 'node'), ['--input-type=module', '-e', `import * as m from 'gguf-embed'; ${use}`], { cwd: project, env, encoding: 'utf8' }).trim()
+  const cjs = execFileSync(join(bin, 'node'), ['-e', `const m = require('gguf-embed'); (async () => { ${use} })()`], {
+    cwd: project,
+    env,
+    encoding: 'utf8',
+  }).trim()
+  const esm = execFileSync(
+    join(bin, 'node'),
+    ['--input-type=module', '-e', `import * as m from 'gguf-embed'; ${use}`],
+    { cwd: project, env, encoding: 'utf8' },
+  ).trim()
   t.is(cjs, '384')
   t.is(esm, '384')
   // The AI SDK adapter needs nothing of the SDK at run time; the others need their framework, an
   // optional peer dependency this project did not install.
   const aiSdk = `const e = await m.Embedder.load(${model}); const r = await a.ggufEmbedding(e).doEmbed({ values: ['x'] }); await e.dispose(); console.log(r.usage.tokens)`
-  t.is(execFileSync(join(bin, 'node'), ['-e', `const m = require('gguf-embed'); const a = require('gguf-embed/ai-sdk'); (async () => { ${aiSdk} })()`], { cwd: project, env, encoding: 'utf8' }).trim(), '3')
-  t.is(execFileSync(join(bin, 'node'), ['--input-type=module', '-e', `import * as m from 'gguf-embed'; import * as a from 'gguf-embed/ai-sdk'; ${aiSdk}`], { cwd: project, env, encoding: 'utf8' }).trim(), '3')
-  t.throws(() => execFileSync(join(bin, 'node'), ['-e', `require('gguf-embed/llamaindex')`], { cwd: project, env, stdio: 'pipe' }), { message: /Cannot find module '@llamaindex\/core\/embeddings'/ })
-  const cli = execFileSync(join(project, 'node_modules', '.bin', 'gguf-embed'), ['inspect', modelFile('q4_0')], { cwd: project, env, encoding: 'utf8' })
+  t.is(
+    execFileSync(
+      join(bin, 'node'),
+      ['-e', `const m = require('gguf-embed'); const a = require('gguf-embed/ai-sdk'); (async () => { ${aiSdk} })()`],
+      { cwd: project, env, encoding: 'utf8' },
+    ).trim(),
+    '3',
+  )
+  t.is(
+    execFileSync(
+      join(bin, 'node'),
+      [
+        '--input-type=module',
+        '-e',
+        `import * as m from 'gguf-embed'; import * as a from 'gguf-embed/ai-sdk'; ${aiSdk}`,
+      ],
+      { cwd: project, env, encoding: 'utf8' },
+    ).trim(),
+    '3',
+  )
+  t.throws(
+    () =>
+      execFileSync(join(bin, 'node'), ['-e', `require('gguf-embed/llamaindex')`], { cwd: project, env, stdio: 'pipe' }),
+    { message: /Cannot find module '@llamaindex\/core\/embeddings'/ },
+  )
+  const cli = execFileSync(join(project, 'node_modules', '.bin', 'gguf-embed'), ['inspect', modelFile('q4_0')], {
+    cwd: project,
+    env,
+    encoding: 'utf8',
+  })
   t.regex(cli, /bert/)
-  t.true(statSync(join(project, 'node_modules', 'gguf-embed-linux-x64-gnu', 'gguf-embed.linux-x64-gnu.node')).size > 1e6)
+  t.true(
+    statSync(join(project, 'node_modules', 'gguf-embed-linux-x64-gnu', 'gguf-embed.linux-x64-gnu.node')).size > 1e6,
+  )
   t.false(readdirSync(join(project, 'node_modules')).includes('typescript'), 'no dev dependency came along')
 
   // The platform package missing (installed with --omit=optional): a typed error naming the
@@ -76,8 +152,21 @@ test('npm pack, install into an empty project without a toolchain, require, impo
   const bare = join(work, 'bare')
   mkdirSync(bare)
   writeFileSync(join(bare, 'package.json'), JSON.stringify({ name: 'bare', version: '1.0.0', private: true }))
-  execFileSync(join(bin, 'npm'), ['install', '--offline', '--omit=optional', '--no-audit', '--no-fund', main.file], { cwd: bare, env, stdio: 'pipe' })
-  const failure = JSON.parse(execFileSync(join(bin, 'node'), ['-e', `try { require('gguf-embed') } catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })) }`], { cwd: bare, env, encoding: 'utf8' }))
+  execFileSync(join(bin, 'npm'), ['install', '--offline', '--omit=optional', '--no-audit', '--no-fund', main.file], {
+    cwd: bare,
+    env,
+    stdio: 'pipe',
+  })
+  const failure = JSON.parse(
+    execFileSync(
+      join(bin, 'node'),
+      [
+        '-e',
+        `try { require('gguf-embed') } catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })) }`,
+      ],
+      { cwd: bare, env, encoding: 'utf8' },
+    ),
+  )
   t.is(failure.code, 'NATIVE_UNAVAILABLE')
   t.regex(failure.message, /no native addon for linux-x64-gnu/)
   t.regex(failure.message, /gguf-embed-linux-x64-gnu/)
@@ -90,7 +179,9 @@ test('npm pack, install into an empty project without a toolchain, require, impo
 function stagePublished(root: string, dir: string): string {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
   const { platformName } = require(join(root, 'dist', 'src', 'native.js')) as typeof import('../src/native')
-  pkg.optionalDependencies = Object.fromEntries(pkg.napi.targets.map((t: string) => [`gguf-embed-${platformName(t)}`, pkg.version]))
+  pkg.optionalDependencies = Object.fromEntries(
+    pkg.napi.targets.map((t: string) => [`gguf-embed-${platformName(t)}`, pkg.version]),
+  )
   mkdirSync(dir)
   writeFileSync(join(dir, 'package.json'), JSON.stringify(pkg, null, 2))
   copyFileSync(join(root, 'README.md'), join(dir, 'README.md'))

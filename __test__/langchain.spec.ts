@@ -15,12 +15,20 @@ test('GgufEmbeddings is a LangChain Embeddings: documents and queries as number 
   const docs = ['def add(a, b): return a + b', 'read a file line by line', 'sort a list by key']
   const vectors = await lc.embedDocuments(docs)
   t.is(vectors.length, 3)
-  t.true(Array.isArray(vectors[0]) && vectors[0].length === 384 && vectors[0].every((x) => typeof x === 'number' && !Number.isInteger(x)), 'vectors, not token ids')
+  t.true(
+    Array.isArray(vectors[0]) &&
+      vectors[0].length === 384 &&
+      vectors[0].every((x) => typeof x === 'number' && !Number.isInteger(x)),
+    'vectors, not token ids',
+  )
   const direct = await embedder.embedBatch(docs, { kind: 'document' })
   vectors.forEach((v, i) => t.true(cosine(v, direct[i]) > 0.99999))
   const q = await lc.embedQuery('add two numbers')
   t.true(cosine(q, await embedder.embed('add two numbers', { kind: 'query' })) > 0.99999)
-  t.true(cosine(q, await embedder.embed('add two numbers', { kind: 'document' })) < 0.9999, 'the query side gets the query prefix')
+  t.true(
+    cosine(q, await embedder.embed('add two numbers', { kind: 'document' })) < 0.9999,
+    'the query side gets the query prefix',
+  )
   t.true(cosine(q, vectors[0]) > cosine(q, vectors[1]))
   const short = new GgufEmbeddings({ embedder, dimensions: 64 })
   t.is((await short.embedQuery('x')).length, 64)
@@ -45,13 +53,21 @@ test('GgufEmbeddings loads a model by path and refuses to be built from nothing'
 // ESM applications get an entry built over @langchain/core's ESM build, the copy their own imports get.
 test('from ESM: an instance of the ESM Embeddings class', (t) => {
   const model = JSON.stringify(modelFile('q4_0'))
-  const run = spawnSync(process.execPath, ['--input-type=module', '-e', `
+  const run = spawnSync(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      `
     import { Embeddings } from '@langchain/core/embeddings'
     import { GgufEmbeddings } from 'gguf-embed/langchain'
     const lc = new GgufEmbeddings({ model: ${model} })
     const v = await lc.embedDocuments(['a', 'b'])
     await lc.dispose()
-    console.log(JSON.stringify([lc instanceof Embeddings, v.map((x) => x.length)]))`], { cwd: root, encoding: 'utf8' })
+    console.log(JSON.stringify([lc instanceof Embeddings, v.map((x) => x.length)]))`,
+    ],
+    { cwd: root, encoding: 'utf8' },
+  )
   t.is(run.status, 0, run.stderr)
   t.deepEqual(JSON.parse(run.stdout), [true, [384, 384]])
 })

@@ -23,8 +23,15 @@ test('GgufEmbedding is a LlamaIndex BaseEmbedding: texts as documents, queries w
   t.true(cosine(doc, await embedder.embed(text, { kind: 'document' })) > 0.99999)
   const query = await li.getQueryEmbedding({ type: 'text', text: 'add two numbers' })
   t.true(cosine(query!, await embedder.embed('add two numbers', { kind: 'query' })) > 0.99999)
-  t.true(cosine(query!, await embedder.embed('add two numbers', { kind: 'document' })) < 0.9999, 'the query side gets the query prefix')
-  t.is(await li.getQueryEmbedding({ type: 'image_url', image_url: { url: 'file:///x.png' } }), null, 'no image embeddings')
+  t.true(
+    cosine(query!, await embedder.embed('add two numbers', { kind: 'document' })) < 0.9999,
+    'the query side gets the query prefix',
+  )
+  t.is(
+    await li.getQueryEmbedding({ type: 'image_url', image_url: { url: 'file:///x.png' } }),
+    null,
+    'no image embeddings',
+  )
   t.true(li.similarity(query!, doc) > li.similarity(query!, await li.getTextEmbedding('read a file line by line')))
   const short = new GgufEmbedding({ embedder, dimensions: 64 })
   t.is(short.embedInfo?.dimensions, 64)
@@ -48,7 +55,9 @@ test('the pipeline path (the embedding as a transform over nodes) is one embedBa
   // getTextEmbeddingsBatch with LlamaIndex's progress callback, and getTextEmbeddings: one request each.
   const seen: Array<[number, number]> = []
   const r0 = embedder.stats().requests
-  const batch = await li.getTextEmbeddingsBatch(texts.slice(0, 30), { progressCallback: (done, total) => seen.push([done, total]) })
+  const batch = await li.getTextEmbeddingsBatch(texts.slice(0, 30), {
+    progressCallback: (done, total) => seen.push([done, total]),
+  })
   t.deepEqual(seen.at(-1), [30, 30])
   const plain = await li.getTextEmbeddings(texts.slice(0, 30))
   t.is(embedder.stats().requests - r0, 2)
@@ -59,12 +68,21 @@ test('the pipeline path (the embedding as a transform over nodes) is one embedBa
 test('documents split by LlamaIndex, embedded as a transform, ranked for a query', async (t) => {
   const li = new GgufEmbedding({ model: modelFile('q8_0'), loadOptions: { prefixes } })
   t.teardown(() => li.dispose())
-  const docs = ['def add(a, b): return a + b', 'read a file line by line and strip newlines', 'sort a list of records by a key function']
+  const docs = [
+    'def add(a, b): return a + b',
+    'read a file line by line and strip newlines',
+    'sort a list of records by a key function',
+  ]
   const splitter = new SentenceSplitter({ chunkSize: 64, chunkOverlap: 0 })
   const nodes = await li(splitter.getNodesFromDocuments(docs.map((text) => new Document({ text }))))
   t.is(nodes.length, 3)
   const q = (await li.getQueryEmbedding({ type: 'text', text: 'sum of two numbers' }))!
-  const [, ids] = getTopKEmbeddings(q, nodes.map((n) => n.embedding!), 1, nodes.map((n) => n.id_))
+  const [, ids] = getTopKEmbeddings(
+    q,
+    nodes.map((n) => n.embedding!),
+    1,
+    nodes.map((n) => n.id_),
+  )
   t.is(ids[0], nodes[0].id_)
   t.is(li.embedInfo?.dimensions, 384, 'known once the model has loaded')
 })
@@ -85,7 +103,12 @@ test('GgufEmbedding: a shared Embedder outlives the adapter; a missing model is 
 // its constructor checks hold and it does not complain of being imported twice.
 test('from ESM: an instance of the ESM BaseEmbedding, over ESM nodes, with one copy of LlamaIndex loaded', (t) => {
   const model = JSON.stringify(modelFile('q4_0'))
-  const run = spawnSync(process.execPath, ['--input-type=module', '-e', `
+  const run = spawnSync(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      `
     import { BaseEmbedding } from '@llamaindex/core/embeddings'
     import { TextNode } from '@llamaindex/core/schema'
     import { GgufEmbedding } from 'gguf-embed/llamaindex'
@@ -93,7 +116,10 @@ test('from ESM: an instance of the ESM BaseEmbedding, over ESM nodes, with one c
     const nodes = await li([new TextNode({ text: 'a' }), new TextNode({ text: 'b' })])
     const q = await li.getQueryEmbedding({ type: 'text', text: 'a' })
     await li.dispose()
-    console.log(JSON.stringify([li instanceof BaseEmbedding, nodes.map((n) => n.embedding.length), li.similarity(q, nodes[0].embedding) > 0.999]))`], { cwd: root, encoding: 'utf8' })
+    console.log(JSON.stringify([li instanceof BaseEmbedding, nodes.map((n) => n.embedding.length), li.similarity(q, nodes[0].embedding) > 0.999]))`,
+    ],
+    { cwd: root, encoding: 'utf8' },
+  )
   t.is(run.status, 0, run.stderr)
   t.is(run.stderr, '')
   t.deepEqual(JSON.parse(run.stdout), [true, [384, 384], true])

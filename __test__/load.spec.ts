@@ -8,9 +8,14 @@ import { cosine, modelFile, pythonFunctions } from './helpers'
 // 1,000 distinct texts of 1 to ~30 tokens, each asked for 10 times at scattered places among
 // 10,000 concurrent calls: a vector handed to the wrong caller cannot hide.
 const words = pythonFunctions(400, 400).join(' ').split(/\s+/).filter(Boolean)
-const distinct = Array.from({ length: 1000 }, (_, i) => `${i} ${words.slice((i * 37) % (words.length - 30), ((i * 37) % (words.length - 30)) + 1 + (i % 24)).join(' ')}`)
+const distinct = Array.from(
+  { length: 1000 },
+  (_, i) =>
+    `${i} ${words.slice((i * 37) % (words.length - 30), ((i * 37) % (words.length - 30)) + 1 + (i % 24)).join(' ')}`,
+)
 /** Anonymous resident memory of this process (heaps, not mapped files such as the model). */
-const anonymous = () => Number(/^Anonymous:\s+(\d+) kB/m.exec(readFileSync('/proc/self/smaps_rollup', 'utf8'))![1]) * 1024
+const anonymous = () =>
+  Number(/^Anonymous:\s+(\d+) kB/m.exec(readFileSync('/proc/self/smaps_rollup', 'utf8'))![1]) * 1024
 
 const calls = Array.from({ length: 10_000 }, (_, i) => (i * 7919) % 1000)
 
@@ -43,7 +48,9 @@ test('10,000 concurrent embed() calls under a memory budget: each equals its seq
 
   const stats = e.stats()
   const p99 = delay.percentile(99) / 1e6
-  t.log(`event loop p99 ${p99.toFixed(1)} ms, max ${(delay.max / 1e6).toFixed(1)} ms; memory peak ${(stats.memoryPeak / 2 ** 20).toFixed(1)} MiB of ${(budget / 2 ** 20).toFixed(0)} MiB (context ${(stats.contextBytes / 2 ** 20).toFixed(1)} MiB); ${stats.batches} batches`)
+  t.log(
+    `event loop p99 ${p99.toFixed(1)} ms, max ${(delay.max / 1e6).toFixed(1)} ms; memory peak ${(stats.memoryPeak / 2 ** 20).toFixed(1)} MiB of ${(budget / 2 ** 20).toFixed(0)} MiB (context ${(stats.contextBytes / 2 ** 20).toFixed(1)} MiB); ${stats.batches} batches`,
+  )
   let worst = 1
   for (let i = 0; i < calls.length; i++) worst = Math.min(worst, cosine(results[i], sequential[calls[i]]))
   t.true(worst > 0.99999, `a call got another call's vector (worst cosine ${worst})`)
@@ -56,7 +63,9 @@ test('10,000 concurrent embed() calls under a memory budget: each equals its seq
   const heapGrowth = Math.max(0, peakHeap - heapBefore)
   const grown = peakAnonymous - baseline
   const allowed = budget + resultBytes + heapGrowth + 24 * 2 ** 20
-  t.log(`anonymous memory grew ${(grown / 2 ** 20).toFixed(1)} MiB at peak (V8 heap ${(heapGrowth / 2 ** 20).toFixed(1)} MiB, results ${(resultBytes / 2 ** 20).toFixed(1)} MiB); allowed ${(allowed / 2 ** 20).toFixed(1)} MiB`)
+  t.log(
+    `anonymous memory grew ${(grown / 2 ** 20).toFixed(1)} MiB at peak (V8 heap ${(heapGrowth / 2 ** 20).toFixed(1)} MiB, results ${(resultBytes / 2 ** 20).toFixed(1)} MiB); allowed ${(allowed / 2 ** 20).toFixed(1)} MiB`,
+  )
   t.true(grown <= allowed, `native memory passed the budget: grew ${grown} bytes`)
   t.true(stats.memoryPeak > stats.contextBytes, 'queued calls reserve memory')
   t.is(stats.rejected, 0)

@@ -14,7 +14,9 @@ const big = code.repeat(Math.ceil((20 << 20) / code.length)).slice(0, 20 << 20)
 
 /** Peak resident memory since the last reset, in bytes (Linux). */
 function peakRss(): number {
-  const line = readFileSync('/proc/self/status', 'utf8').split('\n').find((l) => l.startsWith('VmHWM:'))!
+  const line = readFileSync('/proc/self/status', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('VmHWM:'))!
   return Number(line.split(/\s+/)[1]) * 1024
 }
 /** Resets the peak to the current resident size ("5" to clear_refs, Linux >= 4.0). */

@@ -25,14 +25,18 @@ test('memoryBudget: the batch adapts, stats report it, a budget too small is MEM
   const [a, b] = [await open.embedBatch(texts), await small.embedBatch(texts)]
   a.forEach((v, i) => t.true(cosine(v, b[i]) > 0.99999))
 
-  const tiny = await t.throwsAsync(Embedder.load(modelFile('f16'), { memoryBudget: 4 * 1024 * 1024 }), { instanceOf: EmbedError })
+  const tiny = await t.throwsAsync(Embedder.load(modelFile('f16'), { memoryBudget: 4 * 1024 * 1024 }), {
+    instanceOf: EmbedError,
+  })
   t.is(tiny?.code, 'MEMORY_BUDGET')
   t.is(tiny?.kind, 'Context')
   t.is(tiny?.limit, 4 * 1024 * 1024)
   t.true(tiny!.need! > 4 * 1024 * 1024, `needs ${tiny?.need}`)
   t.true(tiny!.fitsContextSize! >= 16 && tiny!.fitsContextSize! < 512, `contextSize ${tiny?.fitsContextSize} would fit`)
   for (const bad of [0, -1, NaN, Infinity, '1GB']) {
-    const err = await t.throwsAsync(Embedder.load(modelFile('f16'), { memoryBudget: bad as number }), { instanceOf: EmbedError })
+    const err = await t.throwsAsync(Embedder.load(modelFile('f16'), { memoryBudget: bad as number }), {
+      instanceOf: EmbedError,
+    })
     t.is(err?.code, 'INVALID_ARGUMENT')
   }
 })
@@ -58,7 +62,9 @@ test('memoryBudget: one call bigger than the budget leaves is MEMORY_BUDGET; emb
 })
 
 function mappings(path: string): number {
-  return readFileSync('/proc/self/maps', 'utf8').split('\n').filter((l) => l.endsWith(path)).length
+  return readFileSync('/proc/self/maps', 'utf8')
+    .split('\n')
+    .filter((l) => l.endsWith(path)).length
 }
 
 // serial: these count process-wide mappings and contexts, which other tests would change
@@ -69,7 +75,7 @@ test.serial('two Embedders of one file share one mapping of it', async (t) => {
   const second = await Embedder.load(model, { contextSize: 64 })
   t.true(once >= 1, 'llama.cpp maps the weights')
   t.is(mappings(model), once, 'the second Embedder maps nothing more')
-  t.true(cosine((await first.embed(texts[0])), (await second.embed(texts[0]))) > 0.99999)
+  t.true(cosine(await first.embed(texts[0]), await second.embed(texts[0])) > 0.99999)
   await first.dispose()
   t.is(mappings(model), once, 'still mapped for the second')
   await second.dispose()
@@ -105,6 +111,6 @@ test('a model file replaced by rename while loaded keeps working', async (t) => 
   const after = await e.embedBatch(texts)
   before.forEach((v, i) => t.deepEqual(after[i], v))
   const reloaded = await Embedder.load(live)
-  t.true(cosine((await reloaded.embed(texts[0])), before[0]) < 0.99999, 'a new load reads the new file')
+  t.true(cosine(await reloaded.embed(texts[0]), before[0]) < 0.99999, 'a new load reads the new file')
   await Promise.all([e.dispose(), reloaded.dispose()])
 })

@@ -46,7 +46,11 @@ test('ranks: ties count half, nDCG@10 is 0 past rank 10, distractors exclude the
 test('BM25 splits identifiers and ranks the matching code first', async (t) => {
   const { metrics, bm25 } = await load()
   t.deepEqual(bm25.terms('parseHeader(raw_line) HTTPServer x'), ['parse', 'header', 'raw', 'line', 'http', 'server'])
-  const docs = ['def parse_header(line):\n    return line.split(":")', 'function sortBy(list, key) { return list.sort() }', 'def read_file(path): open(path).read()']
+  const docs = [
+    'def parse_header(line):\n    return line.split(":")',
+    'function sortBy(list, key) { return list.sort() }',
+    'def read_file(path): open(path).read()',
+  ]
   const queries = ['parse the header line', 'sort a list by key', 'read a file']
   const r = metrics.evaluate(3, bm25.bm25Scorer(queries, docs))
   t.is(r.recall1, 1)

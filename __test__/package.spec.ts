@@ -14,7 +14,16 @@ test('importable from ESM and CommonJS, with the same exports, and it embeds fro
   const cjs = JSON.parse(run(['-e', `const m = require('gguf-embed'); (async () => { ${body} })()`]))
   t.is(esm[1], 384)
   t.is(cjs[1], 384)
-  for (const name of ['Embedder', 'StaticEmbedder', 'EmbedError', 'inspect', 'distill', 'pull', 'nativeMemory', 'systemInfo']) {
+  for (const name of [
+    'Embedder',
+    'StaticEmbedder',
+    'EmbedError',
+    'inspect',
+    'distill',
+    'pull',
+    'nativeMemory',
+    'systemInfo',
+  ]) {
     t.true(cjs[0].includes(name), `CommonJS lacks ${name}`)
     t.true(esm[0].includes(name), `ESM lacks ${name}`)
   }
@@ -26,6 +35,7 @@ test('systemInfo names the CPU features the kernels use, all of which this CPU h
   t.true(info.llama.length > 0)
   if (process.arch === 'x64') {
     t.true(info.kernels.includes('AVX2'), 'the x86-64-v3 build uses AVX2')
-    for (const k of info.kernels.filter((k) => /^(SSE3|SSSE3|AVX|AVX2|FMA|F16C|BMI2|AVX512)$/.test(k))) t.true(info.cpu.includes(k), `${k} is used but this CPU lacks it`)
+    for (const k of info.kernels.filter((k) => /^(SSE3|SSSE3|AVX|AVX2|FMA|F16C|BMI2|AVX512)$/.test(k)))
+      t.true(info.cpu.includes(k), `${k} is used but this CPU lacks it`)
   }
 })

@@ -20,9 +20,12 @@ test('1,000 concurrent embed() calls share batches and each gets its own vector'
   const concurrent = await Promise.all(texts.map((text) => e.embed(text)))
   delay.disable()
   const batches = e.stats().batches - before
-  t.log(`1,000 concurrent calls ran in ${batches} llama.cpp batches; event loop p99 delay ${(delay.percentile(99) / 1e6).toFixed(1)} ms`)
+  t.log(
+    `1,000 concurrent calls ran in ${batches} llama.cpp batches; event loop p99 delay ${(delay.percentile(99) / 1e6).toFixed(1)} ms`,
+  )
   t.true(batches < 200, `${batches} batches: calls were not packed together`)
-  for (let i = 0; i < 50; i++) t.true(cosine(sequential[i], concurrent[i]) > 0.99999, `call ${i} got another call's vector`)
+  for (let i = 0; i < 50; i++)
+    t.true(cosine(sequential[i], concurrent[i]) > 0.99999, `call ${i} got another call's vector`)
   t.is(e.stats().queueDepth, 0)
   t.is(e.stats().inFlight, 0)
   await e.dispose()

@@ -21,20 +21,28 @@ export function call(
   options: { method?: string; body?: string | Buffer; headers?: Record<string, string>; agent?: false } = {},
 ): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = request(new URL(path, url), { method: options.method ?? (options.body === undefined ? 'GET' : 'POST'), headers: options.headers, agent: false }, (res) => {
-      const chunks: Buffer[] = []
-      res.on('data', (c: Buffer) => chunks.push(c))
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8')
-        let json: unknown
-        try {
-          json = JSON.parse(text)
-        } catch {
-          json = undefined
-        }
-        resolve({ status: res.statusCode!, headers: res.headers, text, json })
-      })
-    })
+    const req = request(
+      new URL(path, url),
+      {
+        method: options.method ?? (options.body === undefined ? 'GET' : 'POST'),
+        headers: options.headers,
+        agent: false,
+      },
+      (res) => {
+        const chunks: Buffer[] = []
+        res.on('data', (c: Buffer) => chunks.push(c))
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8')
+          let json: unknown
+          try {
+            json = JSON.parse(text)
+          } catch {
+            json = undefined
+          }
+          resolve({ status: res.statusCode!, headers: res.headers, text, json })
+        })
+      },
+    )
     req.on('error', reject)
     req.end(options.body)
   })
@@ -42,7 +50,10 @@ export function call(
 
 /** POST a JSON value (or a raw string) with the JSON content type. */
 export function post(url: string, path: string, body: unknown, headers: Record<string, string> = {}): Promise<Reply> {
-  return call(url, path, { body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers } })
+  return call(url, path, {
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    headers: { 'content-type': 'application/json', ...headers },
+  })
 }
 
 /** The metric samples of a Prometheus text page: "name{labels}" -> value. */
@@ -75,7 +86,9 @@ export function spawnServe(args: string[], env: Record<string, string> = {}): Pr
   let out = ''
   child.stderr!.on('data', (c: Buffer) => (err += c.toString()))
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()))
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })))
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  )
   return new Promise((resolve, reject) => {
     let url: string | undefined
     const lines = createInterface({ input: child.stdout! })

@@ -14,7 +14,10 @@ import { waitFor } from './wait'
 // The server in this process over a real model, driven by the official openai client and by raw
 // HTTP for what no well-behaved client sends.
 
-async function start(load: EmbedderOptions = {}, options: ServerOptions = {}): Promise<{ embedder: Embedder; server: EmbeddingServer; url: string }> {
+async function start(
+  load: EmbedderOptions = {},
+  options: ServerOptions = {},
+): Promise<{ embedder: Embedder; server: EmbeddingServer; url: string }> {
   const embedder = await Embedder.load(modelFile('q8_0'), load)
   const server = createServer(embedder, options)
   const { port } = await server.listen(0)
@@ -33,7 +36,10 @@ const code = [
 ]
 
 test('the openai client: a string, strings, token arrays, dimensions, float and base64 all equal the library', async (t) => {
-  const s = await start({ prefixes: { query: 'query: ', document: '' } }, { apiKey: 'sk-local-test', modelName: 'minilm' })
+  const s = await start(
+    { prefixes: { query: 'query: ', document: '' } },
+    { apiKey: 'sk-local-test', modelName: 'minilm' },
+  )
   t.teardown(() => stop(s))
   const client = new OpenAI({ baseURL: `${s.url}/v1`, apiKey: 'sk-local-test', maxRetries: 0 })
   const direct = await s.embedder.embedBatch(code)
@@ -51,10 +57,16 @@ test('the openai client: a string, strings, token arrays, dimensions, float and 
   t.is(one.usage.total_tokens, one.usage.prompt_tokens)
 
   const floats = await client.embeddings.create({ model: 'minilm', input: code, encoding_format: 'float' })
-  t.deepEqual(floats.data.map((d) => d.index), [0, 1, 2])
+  t.deepEqual(
+    floats.data.map((d) => d.index),
+    [0, 1, 2],
+  )
   floats.data.forEach((d, i) => t.true(cosine(d.embedding, direct[i]) > 0.99999, `input ${i}`))
   const counts = await Promise.all(code.map((c) => s.embedder.countTokens(c)))
-  t.is(floats.usage.prompt_tokens, counts.reduce((a, b) => a + b))
+  t.is(
+    floats.usage.prompt_tokens,
+    counts.reduce((a, b) => a + b),
+  )
 
   // Explicit base64: the raw string, decoded here as the client would.
   const b64 = await client.embeddings.create({ model: 'minilm', input: code, encoding_format: 'base64' })
@@ -73,30 +85,48 @@ test('the openai client: a string, strings, token arrays, dimensions, float and 
   t.is(single.usage.prompt_tokens, ids[1].length)
   const many = await client.embeddings.create({ model: 'minilm', input: ids })
   many.data.forEach((d, i) => t.true(cosine(d.embedding, direct[i]) > 0.99999, `token input ${i}`))
-  t.is(many.usage.prompt_tokens, ids.reduce((n, x) => n + x.length, 0))
+  t.is(
+    many.usage.prompt_tokens,
+    ids.reduce((n, x) => n + x.length, 0),
+  )
 
   const short = await client.embeddings.create({ model: 'minilm', input: code[2], dimensions: 64 })
   t.is(short.data[0].embedding.length, 64)
   t.true(cosine(short.data[0].embedding, await s.embedder.embed(code[2], { dimensions: 64 })) > 0.99999)
 
   // input_type (an extension OpenAI lacks) picks the model profile's query prefix.
-  const query = await client.embeddings.create({ model: 'minilm', input: 'add two numbers', input_type: 'query' } as OpenAI.EmbeddingCreateParams)
+  const query = await client.embeddings.create({
+    model: 'minilm',
+    input: 'add two numbers',
+    input_type: 'query',
+  } as OpenAI.EmbeddingCreateParams)
   t.true(cosine(query.data[0].embedding, await s.embedder.embed('add two numbers', { kind: 'query' })) > 0.99999)
   t.true(cosine(query.data[0].embedding, await s.embedder.embed('add two numbers')) < 0.9999)
 
   const models = await client.models.list()
-  t.deepEqual(models.data.map((m) => m.id), ['minilm'])
+  t.deepEqual(
+    models.data.map((m) => m.id),
+    ['minilm'],
+  )
 })
 
 test('the API key: 401 in OpenAI shape without it or with a wrong one; probes and metrics stay open', async (t) => {
   const s = await start({}, { apiKey: 'sk-right-key' })
   t.teardown(() => stop(s))
   const wrong = new OpenAI({ baseURL: `${s.url}/v1`, apiKey: 'sk-wrong-key', maxRetries: 0 })
-  const err = await t.throwsAsync(wrong.embeddings.create({ model: 'm', input: 'x' }), { instanceOf: OpenAI.AuthenticationError })
+  const err = await t.throwsAsync(wrong.embeddings.create({ model: 'm', input: 'x' }), {
+    instanceOf: OpenAI.AuthenticationError,
+  })
   t.is(err?.status, 401)
   t.is(err?.code, 'invalid_api_key')
 
-  const attempts: Array<Record<string, string>> = [{}, { authorization: 'Bearer ' }, { authorization: 'Basic c2stcmlnaHQta2V5' }, { authorization: 'Bearer sk-right-key-but-longer' }, { authorization: 'Bearer s' }]
+  const attempts: Array<Record<string, string>> = [
+    {},
+    { authorization: 'Bearer ' },
+    { authorization: 'Basic c2stcmlnaHQta2V5' },
+    { authorization: 'Bearer sk-right-key-but-longer' },
+    { authorization: 'Bearer s' },
+  ]
   for (const headers of attempts) {
     const r = await post(s.url, '/v1/embeddings', { input: 'x' }, headers)
     t.is(r.status, 401, JSON.stringify(headers))
@@ -105,25 +135,58 @@ test('the API key: 401 in OpenAI shape without it or with a wrong one; probes an
     t.regex(r.json.error.code, /^(missing|invalid)_api_key$/)
   }
   t.is((await post(s.url, '/embed', { inputs: 'x' })).status, 401)
-  t.is((await post(s.url, '/v1/embeddings', { input: 'x' }, { authorization: 'bearer sk-right-key' })).status, 200, 'the scheme is case-insensitive')
+  t.is(
+    (await post(s.url, '/v1/embeddings', { input: 'x' }, { authorization: 'bearer sk-right-key' })).status,
+    200,
+    'the scheme is case-insensitive',
+  )
   for (const path of ['/health', '/ready', '/metrics']) t.is((await call(s.url, path)).status, 200, path)
 
   // A key no bearer token can carry would turn every request into a 401: refused up front.
   for (const apiKey of ['', 'sk with space', 'sk-\u00e9t\u00e9', 'sk\ttab', 'sk\x1b[0m', 'sk\nline', 42]) {
-    t.throws(() => createServer(s.embedder, { apiKey: apiKey as string }), { code: 'INVALID_ARGUMENT' }, JSON.stringify(apiKey))
+    t.throws(
+      () => createServer(s.embedder, { apiKey: apiKey as string }),
+      { code: 'INVALID_ARGUMENT' },
+      JSON.stringify(apiKey),
+    )
   }
 })
 
 test('serve(): beyond loopback without a key is refused before anything is loaded or bound', async (t) => {
   // 192.0.2.1 (TEST-NET-1) is no address of this machine: past the check, binding would fail with EADDRNOTAVAIL instead.
   await t.throwsAsync(serve(modelFile('q4_0'), { host: '192.0.2.1', port: 0 }), { code: 'INVALID_ARGUMENT' })
-  await t.throwsAsync(serve(modelFile('q4_0'), { host: '192.0.2.1', port: 0, apiKey: 'sk-remote' }), { code: 'EADDRNOTAVAIL' })
-  await t.throwsAsync(serve(modelFile('q4_0'), { host: '192.0.2.1', port: 0, insecureNoAuth: true }), { code: 'EADDRNOTAVAIL' })
+  await t.throwsAsync(serve(modelFile('q4_0'), { host: '192.0.2.1', port: 0, apiKey: 'sk-remote' }), {
+    code: 'EADDRNOTAVAIL',
+  })
+  await t.throwsAsync(serve(modelFile('q4_0'), { host: '192.0.2.1', port: 0, insecureNoAuth: true }), {
+    code: 'EADDRNOTAVAIL',
+  })
 })
 
 test('loopback addresses, and printable() for what the server logs', (t) => {
-  for (const host of ['127.0.0.1', '127.8.9.10', '::1', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1', 'localhost', 'LOCALHOST']) t.true(isLoopback(host), host)
-  for (const host of ['0.0.0.0', '::', '10.0.0.1', '192.168.1.2', '128.0.0.1', '::2', 'fe80::1', 'example.com', 'localhost.example.com', '']) t.false(isLoopback(host), host)
+  for (const host of [
+    '127.0.0.1',
+    '127.8.9.10',
+    '::1',
+    '0:0:0:0:0:0:0:1',
+    '::ffff:127.0.0.1',
+    'localhost',
+    'LOCALHOST',
+  ])
+    t.true(isLoopback(host), host)
+  for (const host of [
+    '0.0.0.0',
+    '::',
+    '10.0.0.1',
+    '192.168.1.2',
+    '128.0.0.1',
+    '::2',
+    'fe80::1',
+    'example.com',
+    'localhost.example.com',
+    '',
+  ])
+    t.false(isLoopback(host), host)
   t.is(printable('all-MiniLM-L6-v2 caf\u00e9'), 'all-MiniLM-L6-v2 caf\u00e9')
   const hostile = printable('a\x1b[2J\rb\nc\x07d\x9be\u202ef\x7f')
   t.notRegex(hostile, /[\x00-\x1f\x7f-\x9f\u202e]/)
@@ -170,9 +233,15 @@ test('malformed and mistyped requests get 4xx in OpenAI shape, never 500', async
     t.is(r.json.error.param, param, name)
     if (code) t.is(r.json.error.code, code, name)
   }
-  const plain = await call(s.url, '/v1/embeddings', { body: '{"input":"x"}', headers: { 'content-type': 'text/plain' } })
+  const plain = await call(s.url, '/v1/embeddings', {
+    body: '{"input":"x"}',
+    headers: { 'content-type': 'text/plain' },
+  })
   t.is(plain.status, 415)
-  const gzip = await call(s.url, '/v1/embeddings', { body: '{"input":"x"}', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' } })
+  const gzip = await call(s.url, '/v1/embeddings', {
+    body: '{"input":"x"}',
+    headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+  })
   t.is(gzip.status, 415)
   const get = await call(s.url, '/v1/embeddings')
   t.is(get.status, 405)
@@ -191,11 +260,19 @@ test('a body over the limit gets 413 without being read to its end, then the ser
   t.teardown(() => stop(s))
   // Declared too large: answered before any of the body is sent.
   const declared = await new Promise<number>((resolve, reject) => {
-    const req = request(`${s.url}/v1/embeddings`, { method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': String(10 ** 9) } }, (res) => {
-      res.resume()
-      resolve(res.statusCode!)
-      req.destroy()
-    })
+    const req = request(
+      `${s.url}/v1/embeddings`,
+      {
+        method: 'POST',
+        agent: false,
+        headers: { 'content-type': 'application/json', 'content-length': String(10 ** 9) },
+      },
+      (res) => {
+        res.resume()
+        resolve(res.statusCode!)
+        req.destroy()
+      },
+    )
     req.on('error', (err) => (err.message === 'socket hang up' ? undefined : reject(err)))
     req.write('{"input":"')
   })
@@ -203,11 +280,19 @@ test('a body over the limit gets 413 without being read to its end, then the ser
   // Expect: 100-continue: refused before the client is told to go on.
   const expect = await new Promise<{ status: number; continued: boolean }>((resolve, reject) => {
     let continued = false
-    const req = request(`${s.url}/v1/embeddings`, { method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': '100000', expect: '100-continue' } }, (res) => {
-      res.resume()
-      resolve({ status: res.statusCode!, continued })
-      req.destroy()
-    })
+    const req = request(
+      `${s.url}/v1/embeddings`,
+      {
+        method: 'POST',
+        agent: false,
+        headers: { 'content-type': 'application/json', 'content-length': '100000', expect: '100-continue' },
+      },
+      (res) => {
+        res.resume()
+        resolve({ status: res.statusCode!, continued })
+        req.destroy()
+      },
+    )
     req.on('continue', () => (continued = true))
     req.on('error', reject)
     req.flushHeaders()
@@ -215,11 +300,15 @@ test('a body over the limit gets 413 without being read to its end, then the ser
   t.deepEqual(expect, { status: 413, continued: false })
   // Chunked, so only counting tells: 1 MiB against a 4 KiB limit.
   const chunked = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-    const req = request(`${s.url}/v1/embeddings`, { method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } }, (res) => {
-      let body = ''
-      res.on('data', (c) => (body += c))
-      res.on('end', () => resolve({ status: res.statusCode!, body }))
-    })
+    const req = request(
+      `${s.url}/v1/embeddings`,
+      { method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } },
+      (res) => {
+        let body = ''
+        res.on('data', (c) => (body += c))
+        res.on('end', () => resolve({ status: res.statusCode!, body }))
+      },
+    )
     req.on('error', reject)
     req.write('{"input":"')
     let n = 0
@@ -262,18 +351,24 @@ test('a refused body is read and dropped, not reset: 50 clients that send 6 MiB 
   t.teardown(() => stop(s))
   // More than the kernel's socket buffers hold, less than the server drops after refusing.
   const body = Buffer.alloc(6 * 2 ** 20, 'a')
-  const head = (framing: string, connection = '') => `POST /v1/embeddings HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n${framing}\r\n${connection}\r\n`
+  const head = (framing: string, connection = '') =>
+    `POST /v1/embeddings HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n${framing}\r\n${connection}\r\n`
   const variants: Array<[string, Buffer]> = [
     // Declared too large: refused before a byte of the body is read.
     [head(`Content-Length: ${body.length}`, 'Connection: close\r\n'), body],
     // Chunked: refused when the count passes the limit, partway through.
-    [head('Transfer-Encoding: chunked', 'Connection: close\r\n'), Buffer.concat([Buffer.from(`${body.length.toString(16)}\r\n`), body, Buffer.from('\r\n0\r\n\r\n')])],
+    [
+      head('Transfer-Encoding: chunked', 'Connection: close\r\n'),
+      Buffer.concat([Buffer.from(`${body.length.toString(16)}\r\n`), body, Buffer.from('\r\n0\r\n\r\n')]),
+    ],
     // A keep-alive client is told the connection closes too: the rest of its body is not waited for.
     [head(`Content-Length: ${body.length}`), body],
   ]
   for (let i = 0; i < 50; i++) {
     const [request, payload] = variants[i % variants.length]
-    const answer = await sendThenRead(s.url, request, payload).catch((err: NodeJS.ErrnoException) => `error ${err.code}`)
+    const answer = await sendThenRead(s.url, request, payload).catch(
+      (err: NodeJS.ErrnoException) => `error ${err.code}`,
+    )
     t.regex(answer, /^HTTP\/1\.1 413 /, `attempt ${i}: ${answer.slice(0, 40)}`)
     t.regex(answer, /\r\nconnection: close\r\n/i, `attempt ${i}`)
   }
@@ -302,7 +397,10 @@ test('connections: silent ones are closed at headersTimeout, no more than maxCon
   const first = silent(10)
   await until('10 open connections', () => s.server.metrics.connections === 10)
   t.is((await post(s.url, '/v1/embeddings', { input: 'served beside silent sockets' })).status, 200)
-  t.true(first.every((c) => !c.closed), 'the silent sockets were still open when the client was served')
+  t.true(
+    first.every((c) => !c.closed),
+    'the silent sockets were still open when the client was served',
+  )
 
   // At the cap, one more connection is closed as it arrives.
   const more = silent(2)
@@ -325,7 +423,12 @@ test('TEI /embed: number[][] equal to the library; options the model cannot hono
   t.is(one.status, 200)
   t.is(one.json.length, 1)
   t.true(cosine(one.json[0], direct[0]) > 0.99999)
-  const all = await post(s.url, '/embed', { inputs: code, normalize: true, truncate: false, truncation_direction: 'Right' })
+  const all = await post(s.url, '/embed', {
+    inputs: code,
+    normalize: true,
+    truncate: false,
+    truncation_direction: 'Right',
+  })
   t.is(all.status, 200)
   all.json.forEach((v: number[], i: number) => t.true(cosine(v, direct[i]) > 0.99999))
   const query = await post(s.url, '/embed', { inputs: 'add two numbers', prompt_name: 'query' })
@@ -363,7 +466,10 @@ test('TEI /embed: number[][] equal to the library; options the model cannot hono
 test('readiness: 503 while the model loads and after a failed load; health answers throughout', async (t) => {
   let release!: () => void
   const gate = new Promise<void>((resolve) => (release = resolve))
-  const server = createServer(gate.then(() => Embedder.load(modelFile('q4_0'))), { ownsEmbedder: true })
+  const server = createServer(
+    gate.then(() => Embedder.load(modelFile('q4_0'))),
+    { ownsEmbedder: true },
+  )
   t.teardown(() => server.close())
   const { port } = await server.listen(0)
   const url = `http://127.0.0.1:${port}`
@@ -404,7 +510,10 @@ test('/metrics: Prometheus text with request counts, latency histograms, queue, 
     const type = /^# TYPE (\w+) (counter|gauge|histogram)$/.exec(line)
     if (type) declared.add(type[1])
     if (line.startsWith('#')) continue
-    t.regex(line, /^[a-zA-Z_:][\w:]*(\{[a-zA-Z_]\w*="(?:[^"\\]|\\.)*"(,[a-zA-Z_]\w*="(?:[^"\\]|\\.)*")*\})? -?\d+(\.\d+)?(e[+-]?\d+)?$/)
+    t.regex(
+      line,
+      /^[a-zA-Z_:][\w:]*(\{[a-zA-Z_]\w*="(?:[^"\\]|\\.)*"(,[a-zA-Z_]\w*="(?:[^"\\]|\\.)*")*\})? -?\d+(\.\d+)?(e[+-]?\d+)?$/,
+    )
     const name = /^[\w:]+/.exec(line)![0].replace(/_(bucket|sum|count)$/, '')
     t.true(declared.has(name) || declared.has(/^[\w:]+/.exec(line)![0]), `${name} has no TYPE line`)
   }
@@ -432,7 +541,11 @@ test.serial('a client that disconnects cancels its queued work; the server keeps
   t.teardown(() => stop(s))
   const before = s.embedder.stats()
   const texts = Array.from({ length: 1500 }, (_, i) => `${code[i % 3]} // variant ${i} `.repeat(6))
-  const req = request(`${s.url}/v1/embeddings`, { method: 'POST', agent: false, headers: { 'content-type': 'application/json' } })
+  const req = request(`${s.url}/v1/embeddings`, {
+    method: 'POST',
+    agent: false,
+    headers: { 'content-type': 'application/json' },
+  })
   req.on('error', () => {})
   req.end(JSON.stringify({ input: texts }))
   // Disconnect once the engine has the work queued or in hand.
@@ -442,7 +555,10 @@ test.serial('a client that disconnects cancels its queued work; the server keeps
   await waitFor(() => s.embedder.stats().queueDepth + s.embedder.stats().inFlight === 0, 'the queue to empty')
   const after = s.embedder.stats()
   t.true(after.aborted > before.aborted)
-  t.true(after.inputs - before.inputs < texts.length, `${after.inputs - before.inputs} of ${texts.length} inputs were embedded after the client left`)
+  t.true(
+    after.inputs - before.inputs < texts.length,
+    `${after.inputs - before.inputs} of ${texts.length} inputs were embedded after the client left`,
+  )
   const r = await post(s.url, '/v1/embeddings', { input: code })
   t.is(r.status, 200)
   t.is(r.json.data.length, 3)
@@ -453,7 +569,9 @@ test.serial('a client that disconnects cancels its queued work; the server keeps
 test('a full queue is a retryable 429 with Retry-After, which the openai client retries', async (t) => {
   const s = await start({ maxQueue: 1 })
   t.teardown(() => stop(s))
-  const replies = await Promise.all(Array.from({ length: 40 }, (_, i) => post(s.url, '/v1/embeddings', { input: `${code[i % 3]} ${i}` })))
+  const replies = await Promise.all(
+    Array.from({ length: 40 }, (_, i) => post(s.url, '/v1/embeddings', { input: `${code[i % 3]} ${i}` })),
+  )
   const statuses = replies.map((r) => r.status)
   t.true(statuses.includes(200))
   t.true(statuses.includes(429))
@@ -465,7 +583,9 @@ test('a full queue is a retryable 429 with Retry-After, which the openai client 
   t.true(s.embedder.stats().rejected > 0)
   // The official client treats 429 as retryable: with retries, every call gets its vectors.
   const client = new OpenAI({ baseURL: `${s.url}/v1`, apiKey: 'unused', maxRetries: 8 })
-  const results = await Promise.all(Array.from({ length: 6 }, (_, i) => client.embeddings.create({ model: 'm', input: `retry ${i}` })))
+  const results = await Promise.all(
+    Array.from({ length: 6 }, (_, i) => client.embeddings.create({ model: 'm', input: `retry ${i}` })),
+  )
   t.true(results.every((r) => r.data[0].embedding.length === 384))
 })
 

@@ -50,7 +50,11 @@ test("a FIFO as convert's config.json is refused at once", async (t) => {
   }
   fifo('checkpoint/config.json')
   await refusedAtOnce(t, () => convert(folder, join(dir, 'out.gguf')), ['MODEL_LOAD_FAILED', 'IO'])
-  t.deepEqual(readdirSync(dir).filter((f) => f.startsWith('out.gguf')), [], 'nothing written')
+  t.deepEqual(
+    readdirSync(dir).filter((f) => f.startsWith('out.gguf')),
+    [],
+    'nothing written',
+  )
 })
 
 test('/dev/zero and a directory are not models', async (t) => {

@@ -11,12 +11,17 @@ const dir = mkdtempSync(join(tmpdir(), 'gguf-static-'))
 const int8 = join(dir, 'minilm.static.gguf')
 const int4 = join(dir, 'minilm.int4.static.gguf')
 let made: Promise<unknown> | undefined
-const tables = () => (made ??= (async () => {
-  let reported = 0
-  const r8 = await distill(modelFile('f16'), int8, { dimensions: 128, from: 'transformer', onProgress: ({ done }) => (reported = done) })
-  const r4 = await distill(modelFile('f16'), int4, { dimensions: 128, bits: 4 })
-  return { r8, r4, reported }
-})())
+const tables = () =>
+  (made ??= (async () => {
+    let reported = 0
+    const r8 = await distill(modelFile('f16'), int8, {
+      dimensions: 128,
+      from: 'transformer',
+      onProgress: ({ done }) => (reported = done),
+    })
+    const r4 = await distill(modelFile('f16'), int4, { dimensions: 128, bits: 4 })
+    return { r8, r4, reported }
+  })())
 test.after.always(() => rmSync(dir, { recursive: true, force: true }))
 
 /** The straightforward computation from the file's bytes: rows of the text's tokens, times their scale, summed, normalised. */
@@ -33,7 +38,10 @@ async function reference(file: string, tokens: Int32Array): Promise<Float32Array
     const scale = bytes.readFloatLE(scales.offset + 4 * t)
     if (scale === 0) continue
     for (let k = 0; k < dims; k++) {
-      const q = bits === 8 ? bytes.readInt8(table.offset + t * dims + k) : (((bytes[table.offset + t * (dims / 2) + (k >> 1)] >> (4 * (k & 1))) & 15) << 28) >> 28
+      const q =
+        bits === 8
+          ? bytes.readInt8(table.offset + t * dims + k)
+          : (((bytes[table.offset + t * (dims / 2) + (k >> 1)] >> (4 * (k & 1))) & 15) << 28) >> 28
       sum[k] += q * scale
     }
   }
@@ -42,7 +50,11 @@ async function reference(file: string, tokens: Int32Array): Promise<Float32Array
 }
 
 test('distill writes int8 and int4 tables with their tokenizer, reporting progress', async (t) => {
-  const { r8, r4, reported } = (await tables()) as { r8: Record<string, number>; r4: Record<string, number>; reported: number }
+  const { r8, r4, reported } = (await tables()) as {
+    r8: Record<string, number>
+    r4: Record<string, number>
+    reported: number
+  }
   t.is(r8.vocab, 30522)
   t.is(r8.dimensions, 128)
   t.is(r8.bits, 8)
@@ -54,12 +66,20 @@ test('distill writes int8 and int4 tables with their tokenizer, reporting progre
   t.is(r4.from as unknown as string, 'token-embd', "'auto' takes the stored F16 rows")
 })
 
-for (const [name, file] of [['int8', int8], ['int4', int4]] as const) {
+for (const [name, file] of [
+  ['int8', int8],
+  ['int4', int4],
+] as const) {
   test(`${name}: vectors equal a straightforward computation from the table`, async (t) => {
     await tables()
     const s = await StaticEmbedder.load(file)
     t.teardown(() => s.dispose())
-    const texts = ['def read_lines(path): return open(path).read().splitlines()', 'sort a list of numbers', 'ünïcödé and 日本語', 'x']
+    const texts = [
+      'def read_lines(path): return open(path).read().splitlines()',
+      'sort a list of numbers',
+      'ünïcödé and 日本語',
+      'x',
+    ]
     const vectors = await s.embedBatch(texts)
     for (let i = 0; i < texts.length; i++) {
       const want = await reference(file, await s.tokenize(texts[i]))
@@ -76,7 +96,11 @@ test('the static tier keeps meaning: a paraphrase scores above an unrelated text
   await tables()
   const s = await StaticEmbedder.load(int8)
   t.teardown(() => s.dispose())
-  const [a, b, c] = await s.embedBatch(['sort a list of numbers', 'order the numbers in a list ascending', 'open a network socket'])
+  const [a, b, c] = await s.embedBatch([
+    'sort a list of numbers',
+    'order the numbers in a list ascending',
+    'open a network socket',
+  ])
   t.true(cosine(a, b) > cosine(a, c) + 0.2, `${cosine(a, b)} vs ${cosine(a, c)}`)
   t.is(s.info.source, 'MiniLM-L6-H384-uncased')
   t.true(s.info.tableBytes < 30 * 2 ** 20, 'the seed budget was about 30 MB')
@@ -93,7 +117,9 @@ test('a static table is not a transformer model, and the other way round: typed 
   const s = await StaticEmbedder.load(int8)
   await s.dispose()
   t.is((await t.throwsAsync(s.embed('x'), { instanceOf: EmbedError }))?.code, 'DISPOSED')
-  const bits = await t.throwsAsync(distill(modelFile('f16'), join(dir, 'x.gguf'), { bits: 3 as 8 }), { instanceOf: EmbedError })
+  const bits = await t.throwsAsync(distill(modelFile('f16'), join(dir, 'x.gguf'), { bits: 3 as 8 }), {
+    instanceOf: EmbedError,
+  })
   t.is(bits?.code, 'INVALID_ARGUMENT')
 })
 

@@ -24,7 +24,7 @@ test('embedWithUsage: texts and token arrays in one call, in order, with the tok
   t.true(cosine(vectors[4], direct[2]) > 0.99999)
   // The query prefix is counted: usage is what the model saw.
   const q = await e.embedWithUsage(['sort a list'], { kind: 'query' })
-  t.is(q.tokens[0], (await e.countTokens('query: sort a list')))
+  t.is(q.tokens[0], await e.countTokens('query: sort a list'))
   // Over-long token arrays are cut at contextSize like texts.
   t.deepEqual((await e.embedWithUsage([new Array(200).fill(1000)])).tokens, [64])
   // More inputs than one native request holds, mixed: order kept across chunks.

@@ -5,7 +5,12 @@ import { Worker } from 'node:worker_threads'
 import { Embedder, nativeMemory } from 'gguf-embed'
 import { cosine, modelFile, root } from './helpers'
 
-const texts = ['def add(a, b): return a + b', 'sort a list of dicts by key', 'read a file line by line', 'α β γ 日本語 🦀']
+const texts = [
+  'def add(a, b): return a + b',
+  'sort a list of dicts by key',
+  'read a file line by line',
+  'α β γ 日本語 🦀',
+]
 
 // Each worker loads the library (one llama.cpp backend per process, initialised once), its own
 // Embedder of the same file, and embeds at the same time as the others and the main thread.
@@ -28,7 +33,10 @@ test('four worker_threads use the library at once', async (t) => {
   const want = await main.embedBatch(texts)
   const run = () =>
     new Promise<number[][]>((resolve, reject) => {
-      const w = new Worker(workerSource, { eval: true, workerData: { lib: join(root, 'dist', 'index.js'), model, texts } })
+      const w = new Worker(workerSource, {
+        eval: true,
+        workerData: { lib: join(root, 'dist', 'index.js'), model, texts },
+      })
       w.once('message', (m) => (m.error ? reject(new Error(m.error)) : resolve(m)))
       w.once('error', reject)
     })

@@ -9,10 +9,22 @@ import { root } from './helpers'
 // GitHub runs the workflow, not this machine: check that what it says agrees with the package. Every
 // published target is built, smoke-tested on its own runner (where one exists) and has an npm dir;
 // scripts it calls exist; publishing happens on a version tag only, after the tests.
-interface Step { run?: string; uses?: string; with?: Record<string, unknown> }
-interface Job { needs?: string | string[]; if?: string; strategy?: { matrix?: { include?: Array<Record<string, string>> } }; steps: Step[] }
+interface Step {
+  run?: string
+  uses?: string
+  with?: Record<string, unknown>
+}
+interface Job {
+  needs?: string | string[]
+  if?: string
+  strategy?: { matrix?: { include?: Array<Record<string, string>> } }
+  steps: Step[]
+}
 
-const workflow = load(readFileSync(join(root, '.github', 'workflows', 'CI.yml'), 'utf8')) as { on: Record<string, unknown>; jobs: Record<string, Job> }
+const workflow = load(readFileSync(join(root, '.github', 'workflows', 'CI.yml'), 'utf8')) as {
+  on: Record<string, unknown>
+  jobs: Record<string, Job>
+}
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
 const { platformName } = require(join(root, 'dist', 'src', 'native.js')) as typeof import('../src/native')
 
@@ -28,7 +40,11 @@ test('the workflow builds every napi target into its npm dir, and smoke-tests ea
     else t.regex(b.build, new RegExp(`--output-dir npm/${b.platform}\\b`))
   }
   const smoked = workflow.jobs.smoke.strategy!.matrix!.include!.map((s) => s.platform)
-  for (const p of smoked) t.true(builds.some((b) => b.platform === p), p)
+  for (const p of smoked)
+    t.true(
+      builds.some((b) => b.platform === p),
+      p,
+    )
   t.true(workflow.jobs.smoke.steps.some((s) => s.run?.includes('scripts/smoke.mjs')))
   t.true(existsSync(join(root, 'scripts', 'smoke.mjs')))
 })
@@ -38,6 +54,10 @@ test('the workflow publishes on a version tag only, after lint, builds, tests an
   t.regex(publish.if ?? '', /refs\/tags\/v/)
   t.deepEqual([publish.needs].flat().sort(), ['build', 'lint', 'loader', 'smoke', 'test'])
   t.true(publish.steps.some((s) => /npm publish/.test(s.run ?? '')))
-  t.is(pkg.scripts.prepublishOnly, 'napi prepublish -t npm', 'napi prepublish publishes the platform packages and writes optionalDependencies')
+  t.is(
+    pkg.scripts.prepublishOnly,
+    'napi prepublish -t npm',
+    'napi prepublish publishes the platform packages and writes optionalDependencies',
+  )
   t.true(workflow.jobs.test.steps.some((s) => s.run === 'npm test'))
 })

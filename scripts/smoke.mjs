@@ -31,10 +31,14 @@ if (!model) {
   model = join(root, '.models', 'all-minilm-l6-v2.q8_0.gguf')
   if (!existsSync(model)) {
     // Makes the default models with this very addon (convert runs natively).
-    require('node:child_process').execFileSync(process.execPath, [join(root, 'dist', 'src', 'cli.js'), 'models'], { stdio: 'inherit' })
+    require('node:child_process').execFileSync(process.execPath, [join(root, 'dist', 'src', 'cli.js'), 'models'], {
+      stdio: 'inherit',
+    })
   }
 }
-const texts = JSON.parse(option('--texts') ?? '["read a file line by line", "iterate over the lines of a text file", "the capital of France"]')
+const texts = JSON.parse(
+  option('--texts') ?? '["read a file line by line", "iterate over the lines of a text file", "the capital of France"]',
+)
 
 const info = lib.systemInfo()
 const e = await lib.Embedder.load(model, { threads: 1 })

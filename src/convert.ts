@@ -12,7 +12,11 @@ export type QuantizeType = native.QuantizeType
  * Converts a Hugging Face / sentence-transformers BERT checkpoint folder (config.json,
  * model.safetensors, tokenizer.json or vocab.txt, modules.json) to a GGUF file llama.cpp loads.
  */
-export async function convert(dir: string, output: string, options: { type?: ConvertType; signal?: AbortSignal } = {}): Promise<native.ConvertResult> {
+export async function convert(
+  dir: string,
+  output: string,
+  options: { type?: ConvertType; signal?: AbortSignal } = {},
+): Promise<native.ConvertResult> {
   checkPath('dir', dir)
   checkPath('output', output)
   checkOptions(options, SCHEMAS.convert)
@@ -26,7 +30,11 @@ export async function convert(dir: string, output: string, options: { type?: Con
 }
 
 /** Quantizes a GGUF model with llama.cpp's own quantizer (k-quant mixes such as q4_k_m included). */
-export async function quantize(input: string, output: string, options: { type: QuantizeType; threads?: number; signal?: AbortSignal }): Promise<void> {
+export async function quantize(
+  input: string,
+  output: string,
+  options: { type: QuantizeType; threads?: number; signal?: AbortSignal },
+): Promise<void> {
   checkPath('input', input)
   checkPath('output', output)
   checkOptions(options, SCHEMAS.quantize)

@@ -49,11 +49,14 @@ class Watchdog {
   /** The error to report for `err`, thrown while the request or its body was in flight. */
   error(err: unknown, outer: AbortSignal | undefined, what: string, streaming: boolean): EmbedError {
     if (err instanceof EmbedError) return err
-    if (outer?.aborted) return new EmbedError('ABORTED', 'the download was aborted (a partial file is kept to resume)', { cause: err })
+    if (outer?.aborted)
+      return new EmbedError('ABORTED', 'the download was aborted (a partial file is kept to resume)', { cause: err })
     // A file system error (a full disk) is not the connection's fault and is not retried.
     if ((err as NodeJS.ErrnoException)?.syscall) return failed('Io', `${what}: ${(err as Error).message}`, err)
-    if (this.#own.signal.aborted) return failed('Stalled', `${what}: less than ${STALL_BYTES} bytes arrived in the stall timeout`, err)
-    const detail = (err as Error)?.cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error)?.message
+    if (this.#own.signal.aborted)
+      return failed('Stalled', `${what}: less than ${STALL_BYTES} bytes arrived in the stall timeout`, err)
+    const detail =
+      (err as Error)?.cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error)?.message
     return failed(streaming ? 'Interrupted' : 'Network', `${what}: ${detail}`, err)
   }
 
@@ -71,7 +74,14 @@ function byteCount(value: string | null): number | undefined {
  * the one it was given for: once a hop leaves that origin the rest of the chain goes without it
  * (as huggingface_hub does). `stop` ends the chain early on a redirect worth reading itself.
  */
-async function request(url: string, method: 'GET' | 'HEAD', headers: Record<string, string>, authorization: string | undefined, signal: AbortSignal, stop: (res: Response) => boolean = () => false): Promise<{ res: Response; url: string; authorization?: string }> {
+async function request(
+  url: string,
+  method: 'GET' | 'HEAD',
+  headers: Record<string, string>,
+  authorization: string | undefined,
+  signal: AbortSignal,
+  stop: (res: Response) => boolean = () => false,
+): Promise<{ res: Response; url: string; authorization?: string }> {
   for (let hops = 0; ; hops++) {
     // identity: a compressed answer would state the compressed size, not the file's.
     const all = { ...headers, 'accept-encoding': 'identity', ...(authorization ? { authorization } : {}) }
@@ -89,13 +99,15 @@ async function request(url: string, method: 'GET' | 'HEAD', headers: Record<stri
 /** A redirect target, which must be http or https. */
 function web(location: string, from: string): URL {
   const next = URL.canParse(location, from) ? new URL(location, from) : undefined
-  if (next?.protocol !== 'https:' && next?.protocol !== 'http:') throw failed('Http', `${from}: redirect to ${JSON.stringify(location)}`)
+  if (next?.protocol !== 'https:' && next?.protocol !== 'http:')
+    throw failed('Http', `${from}: redirect to ${JSON.stringify(location)}`)
   return next
 }
 
 function httpError(url: string, status: number): EmbedError {
   if (status === 404) return failed('NotFound', `${url}: not found (404)`)
-  if (status === 401 || status === 403) return failed('Unauthorized', `${url}: ${status} (a gated repository needs HF_TOKEN)`)
+  if (status === 401 || status === 403)
+    return failed('Unauthorized', `${url}: ${status} (a gated repository needs HF_TOKEN)`)
   return failed('Http', `${url}: HTTP ${status}`)
 }
 
@@ -118,7 +130,9 @@ export async function describe(url: string, authorization: string | undefined, t
     const etag = res.headers.get('x-linked-etag') ?? res.headers.get('etag') ?? ''
     return {
       url: next.toString(),
-      size: byteCount(res.headers.get('x-linked-size')) ?? (redirected ? undefined : byteCount(res.headers.get('content-length'))),
+      size:
+        byteCount(res.headers.get('x-linked-size')) ??
+        (redirected ? undefined : byteCount(res.headers.get('content-length'))),
       sha256: SHA256.exec(etag.trim())?.[1],
       authorization: next.origin === new URL(hop.url).origin ? hop.authorization : undefined,
     }
@@ -137,7 +151,13 @@ export async function fetchInto(source: Source, file: FileHandle, have: number, 
   const dog = new Watchdog(transfer.stallTimeout, transfer.signal)
   let streaming = false
   try {
-    const { res, url } = await request(source.url, 'GET', have > 0 ? { range: `bytes=${have}-` } : {}, source.authorization, dog.signal)
+    const { res, url } = await request(
+      source.url,
+      'GET',
+      have > 0 ? { range: `bytes=${have}-` } : {},
+      source.authorization,
+      dog.signal,
+    )
     dog.progress(0, true)
     if (res.status === 416 && have > 0) {
       await res.body?.cancel()
@@ -147,7 +167,11 @@ export async function fetchInto(source: Source, file: FileHandle, have: number, 
     let received = 0
     if (res.status === 206) {
       const start = /^bytes (\d+)-/.exec(res.headers.get('content-range') ?? '')?.[1]
-      if (Number(start) !== have) throw failed('Http', `${url}: asked for bytes from ${have}, got content-range ${res.headers.get('content-range')}`)
+      if (Number(start) !== have)
+        throw failed(
+          'Http',
+          `${url}: asked for bytes from ${have}, got content-range ${res.headers.get('content-range')}`,
+        )
       received = have
     } else {
       await file.truncate(0)

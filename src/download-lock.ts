@@ -72,9 +72,12 @@ async function breakLock(path: string, seen: Seen): Promise<void> {
  * Takes the lock file `path` (created exclusively, holding `pid@host`), waiting while a live process
  * holds it; `onWait` is told once when that happens. Rejects with the signal's AbortError on abort.
  */
-export async function acquire(path: string, options: { signal?: AbortSignal; onWait?: (holder: Holder) => void } = {}): Promise<Lock> {
+export async function acquire(
+  path: string,
+  options: { signal?: AbortSignal; onWait?: (holder: Holder) => void } = {},
+): Promise<Lock> {
   const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0)
-  for (let waits = 0; ; ) {
+  for (let waits = 0; ;) {
     options.signal?.throwIfAborted()
     try {
       const fh = await open(path, flags, 0o644)

@@ -59,11 +59,19 @@ const KNOWN = new Set(['cacheDir', 'baseUrl', 'token', 'retries', 'stallTimeout'
 function checkOptions(o: PullOptions): void {
   if (o === null || typeof o !== 'object' || Array.isArray(o)) throw invalidArgument('pull options must be an object')
   const bad = (key: string, what: string) => invalidArgument(`pull option ${key} must be ${what}`)
-  for (const key of Object.keys(o)) if (!KNOWN.has(key)) throw invalidArgument(`${key} is not a pull option (known: ${[...KNOWN].join(', ')})`)
-  for (const key of ['cacheDir', 'baseUrl', 'token'] as const) if (o[key] !== undefined && typeof o[key] !== 'string') throw bad(key, 'a string')
-  for (const key of ['onProgress', 'onWarning'] as const) if (o[key] !== undefined && typeof o[key] !== 'function') throw bad(key, 'a function')
-  if (o.retries !== undefined && !(Number.isInteger(o.retries) && o.retries >= 0 && o.retries <= 100)) throw bad('retries', 'an integer from 0 to 100')
-  if (o.stallTimeout !== undefined && !(Number.isFinite(o.stallTimeout) && o.stallTimeout > 0 && o.stallTimeout <= 2 ** 31 - 1)) throw bad('stallTimeout', 'a number of milliseconds above 0')
+  for (const key of Object.keys(o))
+    if (!KNOWN.has(key)) throw invalidArgument(`${key} is not a pull option (known: ${[...KNOWN].join(', ')})`)
+  for (const key of ['cacheDir', 'baseUrl', 'token'] as const)
+    if (o[key] !== undefined && typeof o[key] !== 'string') throw bad(key, 'a string')
+  for (const key of ['onProgress', 'onWarning'] as const)
+    if (o[key] !== undefined && typeof o[key] !== 'function') throw bad(key, 'a function')
+  if (o.retries !== undefined && !(Number.isInteger(o.retries) && o.retries >= 0 && o.retries <= 100))
+    throw bad('retries', 'an integer from 0 to 100')
+  if (
+    o.stallTimeout !== undefined &&
+    !(Number.isFinite(o.stallTimeout) && o.stallTimeout > 0 && o.stallTimeout <= 2 ** 31 - 1)
+  )
+    throw bad('stallTimeout', 'a number of milliseconds above 0')
   if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) throw bad('signal', 'an AbortSignal')
   if (o.baseUrl !== undefined && !/^https?:\/\/[^/]/.test(o.baseUrl)) throw bad('baseUrl', 'an http or https URL')
 }
@@ -95,7 +103,7 @@ async function writeMeta(entry: CacheEntry, meta: Meta): Promise<void> {
 async function sha256Of(file: FileHandle): Promise<string> {
   const hash = createHash('sha256')
   const buf = Buffer.allocUnsafe(1 << 20)
-  for (let pos = 0; ; ) {
+  for (let pos = 0; ;) {
     const { bytesRead } = await file.read(buf, 0, buf.length, pos)
     if (bytesRead === 0) return hash.digest('hex')
     hash.update(buf.subarray(0, bytesRead))
@@ -107,7 +115,8 @@ async function sha256Of(file: FileHandle): Promise<string> {
 async function checkFolder(entry: CacheEntry): Promise<void> {
   await mkdir(dirname(entry.path), { recursive: true })
   const rel = relative(await realpath(entry.root), await realpath(dirname(entry.path)))
-  if (isAbsolute(rel) || rel.split(/[\\/]/)[0] === '..') throw failed('UnsafeCache', `${dirname(entry.path)} resolves outside the cache ${entry.root}`)
+  if (isAbsolute(rel) || rel.split(/[\\/]/)[0] === '..')
+    throw failed('UnsafeCache', `${dirname(entry.path)} resolves outside the cache ${entry.root}`)
 }
 
 /**
@@ -123,7 +132,11 @@ async function openPartial(path: string, resumable: boolean, warn: (w: PullWarni
   }
   let file: FileHandle
   try {
-    file = await open(path, constants.O_RDWR | constants.O_CREAT | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0), 0o644)
+    file = await open(
+      path,
+      constants.O_RDWR | constants.O_CREAT | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0),
+      0o644,
+    )
   } catch (err) {
     throw failed('UnsafeCache', `${path}: ${(err as Error).message}`, err)
   }
@@ -135,9 +148,20 @@ async function openPartial(path: string, resumable: boolean, warn: (w: PullWarni
 }
 
 /** Downloads `source` into the entry's `.partial`, checks it, and renames it into place. */
-async function download(uri: string, url: string, entry: CacheEntry, source: Source, options: PullOptions, warn: (w: PullWarning) => void): Promise<Meta> {
+async function download(
+  uri: string,
+  url: string,
+  entry: CacheEntry,
+  source: Source,
+  options: PullOptions,
+  warn: (w: PullWarning) => void,
+): Promise<Meta> {
   const file = await openPartial(entry.partial, source.sha256 !== undefined, warn)
-  const transfer = { signal: options.signal, stallTimeout: options.stallTimeout ?? 30_000, onProgress: options.onProgress }
+  const transfer = {
+    signal: options.signal,
+    stallTimeout: options.stallTimeout ?? 30_000,
+    onProgress: options.onProgress,
+  }
   const retries = options.retries ?? 5
   let size: number
   let sha256: string
@@ -148,17 +172,21 @@ async function download(uri: string, url: string, entry: CacheEntry, source: Sou
       try {
         size = await fetchInto(source, file, have, transfer)
         if (source.size === undefined || size >= source.size) break
-        if (attempt >= retries) throw failed('Interrupted', `${url}: ${size} of ${source.size} bytes after ${attempt + 1} attempts`)
+        if (attempt >= retries)
+          throw failed('Interrupted', `${url}: ${size} of ${source.size} bytes after ${attempt + 1} attempts`)
       } catch (err) {
         const retry = err instanceof EmbedError && ['Network', 'Interrupted', 'Stalled'].includes(err.kind ?? '')
         if (!retry || attempt >= retries) throw err
       }
     }
-    if (source.size !== undefined && size !== source.size) throw failed('SizeMismatch', `${url}: received ${size} bytes, the origin stated ${source.size}`)
+    if (source.size !== undefined && size !== source.size)
+      throw failed('SizeMismatch', `${url}: received ${size} bytes, the origin stated ${source.size}`)
     sha256 = await sha256Of(file)
-    if (source.sha256 && sha256 !== source.sha256) throw failed('ChecksumMismatch', `${url}: SHA-256 ${sha256}, the origin stated ${source.sha256}`)
+    if (source.sha256 && sha256 !== source.sha256)
+      throw failed('ChecksumMismatch', `${url}: SHA-256 ${sha256}, the origin stated ${source.sha256}`)
   } catch (err) {
-    if (err instanceof EmbedError && (err.kind === 'SizeMismatch' || err.kind === 'ChecksumMismatch')) await rm(entry.partial, { force: true })
+    if (err instanceof EmbedError && (err.kind === 'SizeMismatch' || err.kind === 'ChecksumMismatch'))
+      await rm(entry.partial, { force: true })
     throw err
   } finally {
     await file.close()
@@ -180,15 +208,28 @@ async function reverify(entry: CacheEntry, source: Source): Promise<string | und
   }
 }
 
-async function pullLocked(uri: string, entry: CacheEntry, options: PullOptions, warn: (w: PullWarning) => void): Promise<Meta> {
+async function pullLocked(
+  uri: string,
+  entry: CacheEntry,
+  options: PullOptions,
+  warn: (w: PullWarning) => void,
+): Promise<Meta> {
   const { owner, repo, file, revision } = parseModelUri(uri)
-  const base = (options.baseUrl ?? process.env.GGUF_EMBED_HF_ENDPOINT ?? process.env.HF_ENDPOINT ?? 'https://huggingface.co').replace(/\/+$/, '')
+  const base = (
+    options.baseUrl ??
+    process.env.GGUF_EMBED_HF_ENDPOINT ??
+    process.env.HF_ENDPOINT ??
+    'https://huggingface.co'
+  ).replace(/\/+$/, '')
   const url = `${base}/${owner}/${repo}/resolve/${encodeURIComponent(revision)}/${file.split('/').map(encodeURIComponent).join('/')}`
   const token = options.token ?? process.env.HF_TOKEN
   const transfer = { signal: options.signal, stallTimeout: options.stallTimeout ?? 30_000 }
   const source = await describe(url, token ? `Bearer ${token}` : undefined, transfer)
   if (source.size === undefined && source.sha256 === undefined) {
-    throw failed('Unverifiable', `${url}: the origin states neither a size nor a SHA-256, so nothing it sends could be checked`)
+    throw failed(
+      'Unverifiable',
+      `${url}: the origin states neither a size nor a SHA-256, so nothing it sends could be checked`,
+    )
   }
   const sha256 = await reverify(entry, source)
   if (sha256) return { uri, url, size: (await lstat(entry.path)).size, sha256, verified: true }
@@ -210,7 +251,8 @@ export async function pull(uri: string, options: PullOptions = {}): Promise<stri
     else if (w.kind !== 'Waiting') process.emitWarning(w.message, { code: `GGUF_EMBED_${w.kind.toUpperCase()}` })
   }
   const found = (meta: Meta) => {
-    if (!meta.verified) warn({ kind: 'Unverified', message: `${entry.path}: the origin stated no SHA-256; only its size was checked` })
+    if (!meta.verified)
+      warn({ kind: 'Unverified', message: `${entry.path}: the origin stated no SHA-256; only its size was checked` })
     return entry.path
   }
   try {
@@ -219,7 +261,11 @@ export async function pull(uri: string, options: PullOptions = {}): Promise<stri
     await checkFolder(entry)
     const lock = await acquire(entry.lock, {
       signal: options.signal,
-      onWait: (h) => warn({ kind: 'Waiting', message: `${entry.path} is being downloaded by process ${h.pid ?? '?'}${h.host ? `@${h.host}` : ''}; waiting` }),
+      onWait: (h) =>
+        warn({
+          kind: 'Waiting',
+          message: `${entry.path} is being downloaded by process ${h.pid ?? '?'}${h.host ? `@${h.host}` : ''}; waiting`,
+        }),
     })
     try {
       const again = cached(entry)
@@ -231,7 +277,8 @@ export async function pull(uri: string, options: PullOptions = {}): Promise<stri
       await lock.release()
     }
   } catch (err) {
-    if (options.signal?.aborted) throw new EmbedError('ABORTED', 'the download was aborted (a partial file is kept to resume)', { cause: err })
+    if (options.signal?.aborted)
+      throw new EmbedError('ABORTED', 'the download was aborted (a partial file is kept to resume)', { cause: err })
     if (err instanceof EmbedError) throw err
     throw failed('Io', `${entry.path}: ${(err as Error).message}`, err)
   }

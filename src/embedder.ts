@@ -2,7 +2,13 @@ import * as native from './native'
 import { EmbedError, fromNative } from './errors'
 import { isModelUri, pull, type PullOptions } from './download'
 import {
-  Callback, checkInputs, checkOptions, checkPath, checkText, checkTexts, throwIfAborted,
+  Callback,
+  checkInputs,
+  checkOptions,
+  checkPath,
+  checkText,
+  checkTexts,
+  throwIfAborted,
   SCHEMAS,
 } from './validate'
 

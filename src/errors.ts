@@ -46,7 +46,19 @@ export interface EmbedErrorDetails {
 }
 
 /** The fields an EmbedError may carry beside its code, message and cause. */
-const FIELDS = ['kind', 'offset', 'path', 'param', 'index', 'tensor', 'tokens', 'limit', 'need', 'available', 'fitsContextSize'] as const
+const FIELDS = [
+  'kind',
+  'offset',
+  'path',
+  'param',
+  'index',
+  'tensor',
+  'tokens',
+  'limit',
+  'need',
+  'available',
+  'fitsContextSize',
+] as const
 
 /** Every error gguf-embed throws or rejects with. Check `code`, never the message text. */
 export class EmbedError extends Error {

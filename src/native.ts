@@ -49,7 +49,11 @@ function unavailable(cause: unknown): EmbedError {
       `reinstall, or add gguf-embed-${here} explicitly)`
     : `gguf-embed publishes prebuilt addons for ${published.join(', ')}; build from source for others (see README)`
   const reason = loadFailure(cause)
-  return new EmbedError('NATIVE_UNAVAILABLE', `no native addon for ${here} could be loaded${reason ? ` (${reason})` : ''}: ${detail}`, { cause })
+  return new EmbedError(
+    'NATIVE_UNAVAILABLE',
+    `no native addon for ${here} could be loaded${reason ? ` (${reason})` : ''}: ${detail}`,
+    { cause },
+  )
 }
 
 /** The first error in napi's chain that is not a mere "Cannot find module" (a GLIBC version, a bad ELF), if any. */

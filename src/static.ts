@@ -119,7 +119,11 @@ export interface DistillOptions {
 }
 
 /** Builds a static table from a GGUF embedding model (model2vec's recipe), written with its tokenizer. */
-export async function distill(model: string, output: string, options: DistillOptions = {}): Promise<native.DistillResult> {
+export async function distill(
+  model: string,
+  output: string,
+  options: DistillOptions = {},
+): Promise<native.DistillResult> {
   checkPath('model', model)
   checkPath('output', output)
   checkOptions(options, SCHEMAS.distill)

@@ -35,7 +35,9 @@ export const RANGES = {
  */
 const closedSet =
   <T extends string>() =>
-  <const A extends readonly T[]>(values: A & ([T] extends [A[number]] ? unknown : ['missing', Exclude<T, A[number]>])): A =>
+  <const A extends readonly T[]>(
+    values: A & ([T] extends [A[number]] ? unknown : ['missing', Exclude<T, A[number]>]),
+  ): A =>
     values
 
 export const POOLINGS = closedSet<native.Pooling>()(['model', 'mean', 'cls', 'last'])
@@ -44,13 +46,28 @@ export const KINDS = closedSet<native.Kind>()(['query', 'document'])
 export const DISTILL_SOURCES = closedSet<native.TableSource>()(['auto', 'token-embd', 'transformer'])
 export const CONVERT_TYPES = closedSet<native.ConvertType>()(['f32', 'f16', 'q8_0'])
 export const QUANTIZE_TYPES = closedSet<native.QuantizeType>()([
-  'q4_0', 'q4_1', 'q5_0', 'q5_1', 'q8_0', 'q2_k', 'q3_k_s', 'q3_k_m', 'q3_k_l',
-  'q4_k_s', 'q4_k_m', 'q5_k_s', 'q5_k_m', 'q6_k', 'f16', 'f32',
+  'q4_0',
+  'q4_1',
+  'q5_0',
+  'q5_1',
+  'q8_0',
+  'q2_k',
+  'q3_k_s',
+  'q3_k_m',
+  'q3_k_l',
+  'q4_k_s',
+  'q4_k_m',
+  'q5_k_s',
+  'q5_k_m',
+  'q6_k',
+  'f16',
+  'f32',
 ])
 
 /** A value as an error message shows it, briefly; never throws (a Symbol in a template literal would). */
 export function describe(v: unknown): string {
-  if (typeof v === 'string') return v.length > 40 ? `${JSON.stringify(v.slice(0, 40))}... (${v.length} characters)` : JSON.stringify(v)
+  if (typeof v === 'string')
+    return v.length > 40 ? `${JSON.stringify(v.slice(0, 40))}... (${v.length} characters)` : JSON.stringify(v)
   if (typeof v === 'bigint') return `${v}n`
   if (typeof v === 'symbol') return v.toString()
   if (v === null) return 'null'
@@ -96,15 +113,23 @@ export function positiveInt(name: string, v: unknown): void {
   checkInteger(name, v, RANGES.count)
 }
 
-export const integer = (range: IntRange): Check => (name, v) => checkInteger(name, v, range)
+export const integer =
+  (range: IntRange): Check =>
+  (name, v) =>
+    checkInteger(name, v, range)
 
-export const oneOf = (allowed: readonly string[]): Check => (name, v) => {
-  if (v !== undefined && !allowed.includes(v as string)) fail(name, `one of ${allowed.map((a) => `'${a}'`).join(', ')}`, v)
-}
+export const oneOf =
+  (allowed: readonly string[]): Check =>
+  (name, v) => {
+    if (v !== undefined && !allowed.includes(v as string))
+      fail(name, `one of ${allowed.map((a) => `'${a}'`).join(', ')}`, v)
+  }
 
-const ofType = (type: 'boolean' | 'string' | 'function'): Check => (name, v) => {
-  if (v !== undefined && typeof v !== type) fail(name, `a ${type}`, v)
-}
+const ofType =
+  (type: 'boolean' | 'string' | 'function'): Check =>
+  (name, v) => {
+    if (v !== undefined && typeof v !== type) fail(name, `a ${type}`, v)
+  }
 export const boolean = ofType('boolean')
 export const string = ofType('string')
 export const callback = ofType('function')
@@ -113,8 +138,12 @@ export const callback = ofType('function')
 export const signal: Check = (name, v) => {
   if (v === undefined) return
   const s = v as Partial<AbortSignal> | null
-  const ok = typeof s === 'object' && s !== null && typeof s.aborted === 'boolean' &&
-    typeof s.addEventListener === 'function' && typeof s.removeEventListener === 'function'
+  const ok =
+    typeof s === 'object' &&
+    s !== null &&
+    typeof s.aborted === 'boolean' &&
+    typeof s.addEventListener === 'function' &&
+    typeof s.removeEventListener === 'function'
   if (!ok) fail(name, 'an AbortSignal', v)
 }
 
@@ -128,14 +157,18 @@ export const anyObject: Check = (name, v) => {
   if (v !== undefined && (v === null || typeof v !== 'object' || Array.isArray(v))) fail(name, 'an object', v)
 }
 
-export const object = (schema: Schema): Check => (name, v) => {
-  if (v !== undefined) checkOptions(v, schema, name)
-}
+export const object =
+  (schema: Schema): Check =>
+  (name, v) => {
+    if (v !== undefined) checkOptions(v, schema, name)
+  }
 
-export const required = (check: Check): Check => (name, v) => {
-  if (v === undefined) throw argumentError(name, `${name} is required`)
-  check(name, v)
-}
+export const required =
+  (check: Check): Check =>
+  (name, v) => {
+    if (v === undefined) throw argumentError(name, `${name} is required`)
+    check(name, v)
+  }
 
 export type Schema = Readonly<Record<string, Check>>
 
@@ -237,7 +270,10 @@ export class Callback<A> {
 
   #fail(err: unknown): void {
     const message = err instanceof Error ? err.message : describe(err)
-    this.error ??= new EmbedError('INVALID_ARGUMENT', `${this.name} threw: ${message}`, { param: this.name, cause: err })
+    this.error ??= new EmbedError('INVALID_ARGUMENT', `${this.name} threw: ${message}`, {
+      param: this.name,
+      cause: err,
+    })
   }
 }
 

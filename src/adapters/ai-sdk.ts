@@ -60,7 +60,11 @@ export class GgufEmbeddingModel implements EmbeddingModelV3 {
     checkSettings(own, `providerOptions['${PROVIDER}']`)
     for (const key of Object.keys(own)) {
       if (key !== 'kind' && key !== 'dimensions') {
-        warnings.push({ type: 'unsupported', feature: `providerOptions['${PROVIDER}'].${key}`, details: 'gguf-embed reads kind and dimensions' })
+        warnings.push({
+          type: 'unsupported',
+          feature: `providerOptions['${PROVIDER}'].${key}`,
+          details: 'gguf-embed reads kind and dimensions',
+        })
       }
     }
     // The next specification (v4) carries `dimensions` at the top level of the call; take it when
@@ -137,12 +141,15 @@ export function createGgufEmbed(options: GgufEmbedProviderSettings = {}): GgufEm
     return embedder
   }
   const model = (modelId: string, settings?: GgufEmbeddingSettings) => {
-    if (typeof modelId !== 'string' || modelId.length === 0) throw invalidArgument('the model id must be a GGUF path or hf: URI')
+    if (typeof modelId !== 'string' || modelId.length === 0)
+      throw invalidArgument('the model id must be a GGUF path or hf: URI')
     return new GgufEmbeddingModel(load(modelId), modelId, settings)
   }
-  const onlyEmbeddings = (kind: string) => (modelId: string): never => {
-    throw invalidArgument(`gguf-embed provides embedding models only, not the ${kind} ${modelId}`)
-  }
+  const onlyEmbeddings =
+    (kind: string) =>
+    (modelId: string): never => {
+      throw invalidArgument(`gguf-embed provides embedding models only, not the ${kind} ${modelId}`)
+    }
   return Object.assign(model, {
     specificationVersion: 'v3' as const,
     embeddingModel: model,

@@ -36,7 +36,9 @@ export interface GgufEmbeddingsConstructor<Base extends object> {
   readonly prototype: Base & GgufEmbeddingsMembers
 }
 
-export function defineGgufEmbeddings<Base extends object>(base: { readonly prototype: Base }): GgufEmbeddingsConstructor<Base> {
+export function defineGgufEmbeddings<Base extends object>(base: {
+  readonly prototype: Base
+}): GgufEmbeddingsConstructor<Base> {
   const Base = base as unknown as typeof Embeddings
   const GgufEmbeddings = class GgufEmbeddings extends Base {
     #embedder: Promise<Embedder>

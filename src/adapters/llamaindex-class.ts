@@ -43,7 +43,9 @@ export interface GgufEmbeddingConstructor<Base extends object> {
   readonly prototype: Base & GgufEmbeddingMembers
 }
 
-export function defineGgufEmbedding<Base extends object>(base: { readonly prototype: Base }): GgufEmbeddingConstructor<Base> {
+export function defineGgufEmbedding<Base extends object>(base: {
+  readonly prototype: Base
+}): GgufEmbeddingConstructor<Base> {
   const Base = base as unknown as typeof BaseEmbedding
   const GgufEmbedding = class GgufEmbedding extends Base {
     #embedder: Promise<Embedder>
@@ -61,7 +63,11 @@ export function defineGgufEmbedding<Base extends object>(base: { readonly protot
       this.getTextEmbeddings = (texts: string[]) => this.#embed(texts, 'document')
       if (params.embedder) this.embedInfo = { dimensions: this.#dimensions ?? params.embedder.dimensions }
       // (A failed load surfaces at the first call, not here.)
-      else this.#embedder.then((e) => (this.embedInfo = { dimensions: this.#dimensions ?? e.dimensions }), () => {})
+      else
+        this.#embedder.then(
+          (e) => (this.embedInfo = { dimensions: this.#dimensions ?? e.dimensions }),
+          () => {},
+        )
     }
 
     async #embed(texts: string[], kind: 'query' | 'document', options?: BaseEmbeddingOptions): Promise<number[][]> {

@@ -15,8 +15,12 @@ export interface EmbedderSource {
  * load is reported by the first call that awaits it; until then it must not count as an unhandled
  * rejection, which ends the process.
  */
-export function embedderFrom(source: EmbedderSource | undefined, adapter: string): { embedder: Promise<Embedder>; owned: boolean } {
-  if (!source || (!source.embedder && !source.model)) throw invalidArgument(`${adapter} needs an embedder or a model path`)
+export function embedderFrom(
+  source: EmbedderSource | undefined,
+  adapter: string,
+): { embedder: Promise<Embedder>; owned: boolean } {
+  if (!source || (!source.embedder && !source.model))
+    throw invalidArgument(`${adapter} needs an embedder or a model path`)
   if (source.embedder) return { embedder: Promise.resolve(source.embedder), owned: false }
   const embedder = Embedder.load(source.model!, source.loadOptions)
   embedder.catch(() => {})

@@ -21,7 +21,9 @@ export class UsageError extends Error {
 export function asUsageError(err: unknown, help?: string): UsageError | undefined {
   if (err instanceof UsageError) return err.help || !help ? err : new UsageError(err.message, help)
   const code = (err as { code?: unknown } | null)?.code
-  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_') ? new UsageError((err as Error).message, help) : undefined
+  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_')
+    ? new UsageError((err as Error).message, help)
+    : undefined
 }
 
 /**
@@ -37,7 +39,8 @@ export function parseInteger(flag: string, text: string, range: IntRange): numbe
 /** One of a closed set, in any case: llama.cpp users write Q4_K_M. */
 export function parseChoice<C extends string>(flag: string, text: string, allowed: readonly C[]): C {
   const choice = text.toLowerCase() as C
-  if (!allowed.includes(choice)) throw new UsageError(`--${flag} must be one of ${allowed.join(', ')}, got ${JSON.stringify(text)}`)
+  if (!allowed.includes(choice))
+    throw new UsageError(`--${flag} must be one of ${allowed.join(', ')}, got ${JSON.stringify(text)}`)
   return choice
 }
 

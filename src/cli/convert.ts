@@ -21,11 +21,13 @@ export async function convertCommand(args: string[]): Promise<number> {
     help: { type: 'boolean', short: 'h' },
   })
   const { values, positionals } = flags
-  if (values.help) return console.log(CONVERT_HELP), 0
+  if (values.help) return (console.log(CONVERT_HELP), 0)
   const type = flags.choice('type', CONVERT_TYPES)
   if (positionals.length !== 1 || !values.output) throw flags.usage('expected DIR and -o FILE')
   const run = () => convert(positionals[0], values.output!, { type })
-  const result = values.json ? await run() : await step(`converting ${escapeForTerminal(positionals[0])} to ${type}`, run)
+  const result = values.json
+    ? await run()
+    : await step(`converting ${escapeForTerminal(positionals[0])} to ${type}`, run)
   console.log(
     values.json
       ? json(result)
@@ -41,10 +43,12 @@ export async function quantizeCommand(args: string[]): Promise<number> {
     help: { type: 'boolean', short: 'h' },
   })
   const { values, positionals } = flags
-  if (values.help) return console.log(QUANTIZE_HELP), 0
+  if (values.help) return (console.log(QUANTIZE_HELP), 0)
   const threads = flags.integer('threads', RANGES.threads)
   const type = flags.choice('type', QUANTIZE_TYPES)
   if (positionals.length !== 2 || type === undefined) throw flags.usage('expected IN, OUT and --type')
-  await step(`quantizing ${escapeForTerminal(positionals[0])} to ${type}`, () => quantize(positionals[0], positionals[1], { type, threads }))
+  await step(`quantizing ${escapeForTerminal(positionals[0])} to ${type}`, () =>
+    quantize(positionals[0], positionals[1], { type, threads }),
+  )
   return 0
 }

@@ -24,7 +24,7 @@ export async function distillCommand(args: string[]): Promise<number> {
     help: { type: 'boolean', short: 'h' },
   })
   const { values, positionals } = flags
-  if (values.help) return console.log(HELP), 0
+  if (values.help) return (console.log(HELP), 0)
   const options = {
     dimensions: flags.integer('dims', RANGES.count),
     bits: flags.integer('bits', RANGES.bits) as 8 | 4,

@@ -26,7 +26,7 @@ export async function embedCommand(args: string[]): Promise<number> {
     help: { type: 'boolean', short: 'h' },
   })
   const { values, positionals } = flags
-  if (values.help) return console.log(HELP), 0
+  if (values.help) return (console.log(HELP), 0)
   const kind = flags.choice('kind', KINDS)
   const dimensions = flags.integer('dimensions', RANGES.count)
   const [model, ...texts] = positionals

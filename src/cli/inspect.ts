@@ -17,7 +17,7 @@ export async function inspectCommand(args: string[]): Promise<number> {
     tensors: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   })
-  if (values.help) return console.log(HELP), 0
+  if (values.help) return (console.log(HELP), 0)
   if (positionals.length !== 1) throw usage('expected one FILE')
   const info = await inspect(positionals[0], { tensors: values.tensors ?? false })
   console.log(values.json ? json(info) : summary(positionals[0], info))

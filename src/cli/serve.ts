@@ -43,7 +43,8 @@ class UsageError extends Error {}
 function integer(name: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined
   const n = Number(text)
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n)) throw new UsageError(`--${name} must be a whole number, got "${text}"`)
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n))
+    throw new UsageError(`--${name} must be a whole number, got "${text}"`)
   return n
 }
 
@@ -67,7 +68,8 @@ function size(name: string, text: string | undefined): number | undefined {
 function millis(name: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined
   const n = Number(text)
-  if (!/^\d+(\.\d+)?$/.test(text) || !(n > 0)) throw new UsageError(`--${name} must be a number of seconds, got "${text}"`)
+  if (!/^\d+(\.\d+)?$/.test(text) || !(n > 0))
+    throw new UsageError(`--${name} must be a number of seconds, got "${text}"`)
   return Math.round(n * 1000)
 }
 
@@ -105,7 +107,8 @@ function options(args: string[]) {
  * address may be bound, unless --insecure-no-auth says otherwise.
  */
 function chooseApiKey(flag: string | undefined, host: string, insecure: boolean): string | undefined {
-  const [key, source] = flag !== undefined ? [flag, '--api-key'] : [process.env.GGUF_EMBED_API_KEY, 'GGUF_EMBED_API_KEY']
+  const [key, source] =
+    flag !== undefined ? [flag, '--api-key'] : [process.env.GGUF_EMBED_API_KEY, 'GGUF_EMBED_API_KEY']
   if (key !== undefined) {
     const problem = apiKeyProblem(key)
     if (problem) throw new UsageError(`${source} ${problem}`)
@@ -130,8 +133,8 @@ export async function serveCommand(args: string[]): Promise<number> {
     return 2
   }
   const { values, positionals } = parsed
-  if (values.help) return console.log(HELP), 0
-  if (positionals.length !== 1) return console.error(HELP), 2
+  if (values.help) return (console.log(HELP), 0)
+  if (positionals.length !== 1) return (console.error(HELP), 2)
   let port: number
   let load: EmbedderOptions
   let limits: Partial<ServerLimits>
@@ -162,7 +165,9 @@ export async function serveCommand(args: string[]): Promise<number> {
     return 2
   }
   if (apiKey === undefined && !isLoopback(values.host!)) {
-    console.error(`gguf-embed serve: WARNING: --insecure-no-auth: no API key on ${printable(values.host!)}; anyone who can reach this port can use the server`)
+    console.error(
+      `gguf-embed serve: WARNING: --insecure-no-auth: no API key on ${printable(values.host!)}; anyone who can reach this port can use the server`,
+    )
   }
   // Limits are checked before the model is loaded: a typo fails in milliseconds, not after a download.
   const controller = new AbortController()
@@ -197,7 +202,11 @@ export async function serveCommand(args: string[]): Promise<number> {
     const info = e.info
     const long = info.truncate === 'end' ? 'longer inputs cut' : 'longer inputs refused'
     // The name comes from the model file: escaped, so it cannot write control sequences to the terminal.
-    console.log(printable(`ready: ${info.name || info.path} (${info.profile}, ${info.dimensions} dims, up to ${info.contextSize} tokens per input, ${long}${apiKey ? ', API key required' : ''})`))
+    console.log(
+      printable(
+        `ready: ${info.name || info.path} (${info.profile}, ${info.dimensions} dims, up to ${info.contextSize} tokens per input, ${long}${apiKey ? ', API key required' : ''})`,
+      ),
+    )
   })
   let signal: string
   try {

@@ -86,7 +86,8 @@ export class EmbeddingServer {
     this.#authorize = bearerCheck(options.apiKey)
     this.#modelName = options.modelName
     this.#owns = options.ownsEmbedder ?? false
-    if (options.tokenInput !== undefined && typeof options.tokenInput !== 'boolean') throw invalidArgument('tokenInput must be a boolean')
+    if (options.tokenInput !== undefined && typeof options.tokenInput !== 'boolean')
+      throw invalidArgument('tokenInput must be a boolean')
     this.#rules = { maxInputs: this.limits.maxInputs, tokenInput: options.tokenInput ?? true }
     this.http = createHttpServer({
       headersTimeout: this.limits.headersTimeout,
@@ -193,7 +194,12 @@ export class EmbeddingServer {
       if (!entry) throw new HttpError(404, 'not_found_error', 'not_found', `no route ${path}`)
       if (!entry.methods.includes(req.method ?? '')) {
         res.setHeader('Allow', entry.methods.join(', '))
-        throw new HttpError(405, 'invalid_request_error', 'method_not_allowed', `${path} answers ${entry.methods.join(' and ')}, not ${req.method}`)
+        throw new HttpError(
+          405,
+          'invalid_request_error',
+          'method_not_allowed',
+          `${path} answers ${entry.methods.join(' and ')}, not ${req.method}`,
+        )
       }
       switch (entry.route) {
         case '/health':
@@ -215,11 +221,17 @@ export class EmbeddingServer {
       if (err instanceof ClientGone || res.destroyed) return
       const error = fromEmbedError(err)
       // Escaped: an error's message may quote the request.
-      if (error.status >= 500 && error.status !== 503) console.error(`gguf-embed serve: internal error: ${printable(String((err as Error)?.stack ?? err))}`)
+      if (error.status >= 500 && error.status !== 503)
+        console.error(`gguf-embed serve: internal error: ${printable(String((err as Error)?.stack ?? err))}`)
       if (!req.complete && !res.headersSent) closeAfterAnswer(req, res, this.limits.maxBodyBytes)
       if (error.retryAfter !== undefined) res.setHeader('Retry-After', String(error.retryAfter))
       if (error.status === 401) res.setHeader('WWW-Authenticate', 'Bearer')
-      const body = route === '/embed' ? tei.errorBody(error) : JSON.stringify({ error: { message: error.message, type: error.type, param: error.param, code: error.code } })
+      const body =
+        route === '/embed'
+          ? tei.errorBody(error)
+          : JSON.stringify({
+              error: { message: error.message, type: error.type, param: error.param, code: error.code },
+            })
       this.#json(res, error.status, body)
     })
   }
@@ -253,7 +265,10 @@ export class EmbeddingServer {
     const embedder = this.#ready()
     this.metrics.inputs.observe({ route }, job.inputs.length)
     const result = await embedder.embedWithUsage(job.inputs, { kind: job.kind, dimensions: job.dimensions, signal })
-    this.metrics.promptTokens.inc({ route }, result.tokens.reduce((a, b) => a + b, 0))
+    this.metrics.promptTokens.inc(
+      { route },
+      result.tokens.reduce((a, b) => a + b, 0),
+    )
     return result
   }
 
@@ -262,7 +277,11 @@ export class EmbeddingServer {
   }
 
   #scrape(): string {
-    const ready = gauge('gguf_embed_ready', 'Whether the model is loaded and the server is not draining (1) or not (0).', this.#state === 'ready' ? 1 : 0)
+    const ready = gauge(
+      'gguf_embed_ready',
+      'Whether the model is loaded and the server is not draining (1) or not (0).',
+      this.#state === 'ready' ? 1 : 0,
+    )
     return this.metrics.render() + ready + engineMetrics(this.#state === 'closed' ? undefined : this.#embedder)
   }
 

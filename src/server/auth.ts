@@ -13,7 +13,8 @@ import { invalidArgument } from '../errors'
 export function apiKeyProblem(key: unknown): string | null {
   if (typeof key !== 'string') return 'must be a string'
   if (key.length === 0) return 'is empty'
-  if (!/^[\x21-\x7e]+$/.test(key)) return 'may hold only visible ASCII characters (no spaces, control or non-ASCII characters), as a bearer token does'
+  if (!/^[\x21-\x7e]+$/.test(key))
+    return 'may hold only visible ASCII characters (no spaces, control or non-ASCII characters), as a bearer token does'
   return null
 }
 
@@ -45,7 +46,12 @@ export function bearerCheck(key: string | undefined): (authorization: string | u
   return (authorization) => {
     const match = /^Bearer +(\S+) *$/i.exec(authorization ?? '')
     if (!match) {
-      throw new HttpError(401, 'invalid_request_error', 'missing_api_key', 'an API key is required: send "Authorization: Bearer <key>"')
+      throw new HttpError(
+        401,
+        'invalid_request_error',
+        'missing_api_key',
+        'an API key is required: send "Authorization: Bearer <key>"',
+      )
     }
     if (!timingSafeEqual(digest(match[1]), expected)) {
       throw new HttpError(401, 'invalid_request_error', 'invalid_api_key', 'the API key is not valid')

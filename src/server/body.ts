@@ -12,7 +12,12 @@ export class ClientGone extends Error {
 }
 
 export const tooLarge = (limit: number) =>
-  new HttpError(413, 'invalid_request_error', 'request_too_large', `the request body is larger than the limit of ${limit} bytes`)
+  new HttpError(
+    413,
+    'invalid_request_error',
+    'request_too_large',
+    `the request body is larger than the limit of ${limit} bytes`,
+  )
 
 /** A declared Content-Length above the limit, or null when the body may be read. */
 export function declaredTooLarge(req: IncomingMessage, limit: number): HttpError | null {
@@ -29,11 +34,25 @@ export function declaredTooLarge(req: IncomingMessage, limit: number): HttpError
 export function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
   const type = req.headers['content-type']
   if (type === undefined || !/^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(type)) {
-    return Promise.reject(new HttpError(415, 'invalid_request_error', 'unsupported_media_type', `the body must be JSON (Content-Type: application/json), got ${type ?? 'no Content-Type'}`))
+    return Promise.reject(
+      new HttpError(
+        415,
+        'invalid_request_error',
+        'unsupported_media_type',
+        `the body must be JSON (Content-Type: application/json), got ${type ?? 'no Content-Type'}`,
+      ),
+    )
   }
   const encoding = req.headers['content-encoding']
   if (encoding !== undefined && encoding.toLowerCase() !== 'identity') {
-    return Promise.reject(new HttpError(415, 'invalid_request_error', 'unsupported_media_type', `Content-Encoding ${encoding} is not accepted`))
+    return Promise.reject(
+      new HttpError(
+        415,
+        'invalid_request_error',
+        'unsupported_media_type',
+        `Content-Encoding ${encoding} is not accepted`,
+      ),
+    )
   }
   const declared = declaredTooLarge(req, limit)
   if (declared) return Promise.reject(declared)

@@ -18,7 +18,14 @@ export class HttpError extends Error {
   /** Seconds a client should wait before retrying (sent as Retry-After). */
   readonly retryAfter?: number
 
-  constructor(status: number, type: ErrorType, code: string, message: string, param: string | null = null, retryAfter?: number) {
+  constructor(
+    status: number,
+    type: ErrorType,
+    code: string,
+    message: string,
+    param: string | null = null,
+    retryAfter?: number,
+  ) {
     super(message)
     this.name = 'HttpError'
     this.status = status
@@ -32,7 +39,8 @@ export class HttpError extends Error {
 export const badRequest = (message: string, param: string | null = null, code = 'invalid_request') =>
   new HttpError(400, 'invalid_request_error', code, message, param)
 
-export const unavailable = (message: string, code = 'unavailable') => new HttpError(503, 'server_error', code, message, null, 1)
+export const unavailable = (message: string, code = 'unavailable') =>
+  new HttpError(503, 'server_error', code, message, null, 1)
 
 /**
  * The library's typed errors as HTTP: the caller's fault is 4xx, a full queue is a retryable 429,
@@ -63,4 +71,3 @@ export function fromEmbedError(err: unknown): HttpError {
       return new HttpError(500, 'server_error', 'internal_error', `${err.code}: ${err.message}`)
   }
 }
-

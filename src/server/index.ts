@@ -39,7 +39,9 @@ export interface ServeOptions extends Omit<ServerOptions, 'ownsEmbedder'> {
 export async function serve(model: string, options: ServeOptions = {}): Promise<EmbeddingServer> {
   const { port = 8080, host = '127.0.0.1', insecureNoAuth = false, embedder: loadOptions, ...serverOptions } = options
   if (serverOptions.apiKey === undefined && !insecureNoAuth && !isLoopback(host)) {
-    throw invalidArgument(`host ${host} is reachable from other machines: set apiKey, or insecureNoAuth: true to serve without one`)
+    throw invalidArgument(
+      `host ${host} is reachable from other machines: set apiKey, or insecureNoAuth: true to serve without one`,
+    )
   }
   const controller = new AbortController()
   const server = createServer(Embedder.load(model, { truncate: 'error', ...loadOptions, signal: controller.signal }), {

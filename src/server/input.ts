@@ -15,7 +15,8 @@ export function preview(v: unknown): string {
   return s.length > 40 ? `${s.slice(0, 37)}...` : s
 }
 
-const isTokenId = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 2 ** 31 - 1
+const isTokenId = (v: unknown): v is number =>
+  typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 2 ** 31 - 1
 
 /** What a deployment accepts as `input`, beyond the types. */
 export interface InputRules {
@@ -31,11 +32,16 @@ export interface InputRules {
 
 function tokenArray(value: unknown[], where: string, param: string, rules: InputRules): number[] {
   if (!rules.tokenInput) {
-    throw badRequest(`${where} is a token array; this server accepts text only (token ids are read as its own model's, not the client's tokenizer's)`, param, 'token_input_disabled')
+    throw badRequest(
+      `${where} is a token array; this server accepts text only (token ids are read as its own model's, not the client's tokenizer's)`,
+      param,
+      'token_input_disabled',
+    )
   }
   if (value.length === 0) throw badRequest(`${where} is an empty token array`, param)
   for (let j = 0; j < value.length; j++) {
-    if (!isTokenId(value[j])) throw badRequest(`${where}[${j}] must be a token id (a non-negative integer), got ${preview(value[j])}`, param)
+    if (!isTokenId(value[j]))
+      throw badRequest(`${where}[${j}] must be a token id (a non-negative integer), got ${preview(value[j])}`, param)
   }
   return value as number[]
 }
@@ -56,7 +62,8 @@ export function parseInput(value: unknown, param: string, rules: InputRules): Em
   if (value.length === 0) throw badRequest(`"${param}" must not be an empty array`, param)
   // An array whose first element is a number is one token sequence.
   if (typeof value[0] === 'number') return [tokenArray(value, param, param, rules)]
-  if (value.length > rules.maxInputs) throw badRequest(`"${param}" has ${value.length} inputs, more than the limit of ${rules.maxInputs}`, param)
+  if (value.length > rules.maxInputs)
+    throw badRequest(`"${param}" has ${value.length} inputs, more than the limit of ${rules.maxInputs}`, param)
   return value.map((item, i) => {
     const where = `${param}[${i}]`
     if (typeof item === 'string') {
@@ -64,7 +71,10 @@ export function parseInput(value: unknown, param: string, rules: InputRules): Em
       return item
     }
     if (Array.isArray(item)) return tokenArray(item, where, param, rules)
-    throw badRequest(`${where} must be a string or an array of token ids, got ${item === null ? 'null' : typeof item}`, param)
+    throw badRequest(
+      `${where} must be a string or an array of token ids, got ${item === null ? 'null' : typeof item}`,
+      param,
+    )
   })
 }
 
@@ -80,7 +90,9 @@ export function optionalPositiveInt(value: unknown, param: string): number | und
 /** The request body must be a JSON object (not an array, string or null). */
 export function requireObject(body: unknown): Record<string, unknown> {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw badRequest(`the body must be a JSON object, got ${body === null ? 'null' : Array.isArray(body) ? 'an array' : typeof body}`)
+    throw badRequest(
+      `the body must be a JSON object, got ${body === null ? 'null' : Array.isArray(body) ? 'an array' : typeof body}`,
+    )
   }
   return body as Record<string, unknown>
 }

@@ -58,7 +58,9 @@ function openFileLimit(): number | undefined {
  */
 function defaultMaxConnections(): number {
   const files = openFileLimit()
-  return files === undefined ? DEFAULT_LIMITS.maxConnections : Math.max(1, Math.min(DEFAULT_LIMITS.maxConnections, Math.floor(files * 0.75)))
+  return files === undefined
+    ? DEFAULT_LIMITS.maxConnections
+    : Math.max(1, Math.min(DEFAULT_LIMITS.maxConnections, Math.floor(files * 0.75)))
 }
 
 /** Fills in defaults and refuses what is not a positive integer (a typo must not mean "no limit"). */
@@ -78,7 +80,9 @@ export function resolveLimits(given: Partial<ServerLimits> = {}): ServerLimits {
   }
   // Node refuses a headersTimeout above requestTimeout; say so in our terms.
   if (limits.headersTimeout > limits.requestTimeout) {
-    throw invalidArgument(`limits.headersTimeout (${limits.headersTimeout}) must not exceed limits.requestTimeout (${limits.requestTimeout})`)
+    throw invalidArgument(
+      `limits.headersTimeout (${limits.headersTimeout}) must not exceed limits.requestTimeout (${limits.requestTimeout})`,
+    )
   }
   return limits
 }

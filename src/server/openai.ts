@@ -42,7 +42,12 @@ export function base64(v: Float32Array): string {
   return (bigEndian ? Buffer.from(bytes).swap32() : bytes).toString('base64')
 }
 
-export function responseBody(vectors: Float32Array[], tokens: number[], encoding: 'float' | 'base64', model: string): string {
+export function responseBody(
+  vectors: Float32Array[],
+  tokens: number[],
+  encoding: 'float' | 'base64',
+  model: string,
+): string {
   const promptTokens = tokens.reduce((a, b) => a + b, 0)
   return JSON.stringify({
     object: 'list',

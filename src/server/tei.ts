@@ -24,7 +24,10 @@ export function parseRequest(body: unknown, rules: InputRules, info: EmbedderInf
   const inputs = parseInput(o.inputs, 'inputs', rules)
   const normalize = optionalBool(o.normalize, 'normalize')
   if (normalize !== undefined && normalize !== info.normalize) {
-    throw badRequest(`this server's model is loaded with normalize: ${info.normalize}; "normalize": ${normalize} cannot be honoured`, 'normalize')
+    throw badRequest(
+      `this server's model is loaded with normalize: ${info.normalize}; "normalize": ${normalize} cannot be honoured`,
+      'normalize',
+    )
   }
   // The Embedder cuts over-long inputs (truncate 'end') or refuses them ('error'), for every call.
   const truncate = optionalBool(o.truncate, 'truncate')
@@ -38,7 +41,10 @@ export function parseRequest(body: unknown, rules: InputRules, info: EmbedderInf
   }
   const direction = o.truncation_direction ?? undefined
   if (direction !== undefined && direction !== 'Right' && direction !== 'right') {
-    throw badRequest(`"truncation_direction" ${preview(direction)} cannot be honoured: only "Right" (the end is cut)`, 'truncation_direction')
+    throw badRequest(
+      `"truncation_direction" ${preview(direction)} cannot be honoured: only "Right" (the end is cut)`,
+      'truncation_direction',
+    )
   }
   // TEI's prompt_name picks a prompt of the model's configuration; ours are the profile's query and document prefixes.
   const prompt = o.prompt_name ?? undefined
@@ -50,7 +56,16 @@ export function parseRequest(body: unknown, rules: InputRules, info: EmbedderInf
 
 /** TEI's error body: `{ error, error_type }`. */
 export function errorBody(err: HttpError): string {
-  const type = err.status === 429 ? 'Overloaded' : err.status === 503 ? 'Unhealthy' : err.status === 401 ? 'Unauthorized' : err.status >= 500 ? 'Backend' : 'Validation'
+  const type =
+    err.status === 429
+      ? 'Overloaded'
+      : err.status === 503
+        ? 'Unhealthy'
+        : err.status === 401
+          ? 'Unauthorized'
+          : err.status >= 500
+            ? 'Backend'
+            : 'Validation'
   return JSON.stringify({ error: err.message, error_type: type })
 }
 
