@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from "node:fs"
+import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 
 export const root = join(__dirname, '..')
@@ -25,42 +25,17 @@ export interface CorpusCase {
 }
 
 import { execFileSync } from 'node:child_process'
-import { readFileSync as readFile } from 'node:fs'
+import { sample } from '../bench/corpus/index.cjs'
 
 export const models = join(root, '.models')
 export const checkpoint = join(models, 'sources', 'all-minilm-l6-v2')
 export const modelFile = (type: string) => join(requireDir(models, 'npm run models'), `all-minilm-l6-v2.${type}.gguf`)
 
-/** The Python standard library of this machine: real code that ships with every install. */
-export function stdlibDir(): string {
-  return execFileSync('python3', ['-c', 'import sysconfig; print(sysconfig.get_paths()["stdlib"])']).toString().trim()
-}
-
-/** Function definitions from the standard library's top-level modules, in a stable order. */
+/** The first `limit` functions of the corpus's 'tests' sample (bench/corpus: the functions of this
+ *  machine's Python standard library, found by Python's ast, in one fixed order), each cut to
+ *  `maxChars`. A smaller limit gives a prefix of a larger one. */
 export function pythonFunctions(limit: number, maxChars = 2000): string[] {
-  const dir = stdlibDir()
-  const out: string[] = []
-  const files = readdirSync(dir).filter((f) => f.endsWith('.py')).sort()
-  for (const f of files) {
-    const lines = readFile(join(dir, f), 'utf8').split('\n')
-    let current: string[] | null = null
-    const flush = () => {
-      if (current && current.length > 2) out.push(current.join('\n').slice(0, maxChars))
-      current = null
-    }
-    for (const line of lines) {
-      if (/^\s*def \w+\(/.test(line)) {
-        flush()
-        current = [line]
-      } else if (current) {
-        if (line.length > 0 && !/^\s/.test(line)) flush()
-        else current.push(line)
-      }
-      if (out.length >= limit) return out
-    }
-    flush()
-  }
-  return out.slice(0, limit)
+  return sample('tests', limit).map((f) => f.text.slice(0, maxChars))
 }
 
 /** Token ids (and vectors) from the independent reference: HF tokenizers + a NumPy BERT. */

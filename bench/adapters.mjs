@@ -1,19 +1,18 @@
-// Framework adapters against the library: the same 10,000 short real texts (definition lines and
-// docstring first lines from this machine's Python standard library) embedded as documents through
-// embedBatch directly, LangChain's embedDocuments, the AI SDK's embedMany and LlamaIndex's
-// getTextEmbeddingsBatch, over one shared Embedder. Rounds alternate the order, so that neither
-// warm-up nor drift (other load on the machine) favours one path. Each pass also reports the share
-// of the machine's CPU this process had (its user+system time over wall time x cores): under 0.9,
-// something else on the machine took CPU during that pass, and its docs/s says so, not the path.
-// Docs per CPU-second of this process (inference threads included) is the figure such contention
-// moves least.
+// Framework adapters against the library: the same 10,000 short real texts (def lines and first
+// docstring paragraphs of the corpus's 'adapters' sample of this machine's Python standard library,
+// bench/corpus) embedded as documents through embedBatch directly, LangChain's embedDocuments, the
+// AI SDK's embedMany and LlamaIndex's getTextEmbeddingsBatch, over one shared Embedder. Rounds
+// alternate the order, so that neither warm-up nor drift (other load on the machine) favours one
+// path. Each pass also reports the share of the machine's CPU this process had (its user+system time
+// over wall time x cores): under 0.9, something else on the machine took CPU during that pass, and
+// its docs/s says so, not the path. Docs per CPU-second of this process (inference threads included)
+// is the figure such contention moves least.
 //   node bench/adapters.mjs [MODEL] [N] [ROUNDS]
-import { execFileSync } from 'node:child_process'
-import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { sample } from './corpus/index.cjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 // Resolved from the package root: `gguf-embed/...` as the package refers to itself, the frameworks
@@ -29,36 +28,16 @@ const model = process.argv[2] ?? join(root, '.models', 'all-minilm-l6-v2.q8_0.gg
 const n = Number(process.argv[3] ?? 10000)
 const rounds = Number(process.argv[4] ?? 3)
 
-/** Definition lines and docstring first lines, in a stable order (sorted walk), without repeats. */
-function stdlibLines(limit) {
-  const dir = execFileSync('python3', ['-c', 'import sysconfig; print(sysconfig.get_paths()["stdlib"])']).toString().trim()
-  const seen = new Set()
-  const walk = (d) => {
-    for (const name of readdirSync(d).sort()) {
-      if (seen.size >= limit) return
-      const p = join(d, name)
-      if (name === 'site-packages' || name === '__pycache__' || name.startsWith('test')) continue
-      if (statSync(p).isDirectory()) walk(p)
-      else if (name.endsWith('.py')) {
-        const lines = readFileSync(p, 'utf8').split('\n')
-        for (let i = 0; i < lines.length && seen.size < limit; i++) {
-          const line = lines[i].trim()
-          if (/^(async )?def \w+\(/.test(line) || /^class \w+/.test(line)) seen.add(line)
-          else if (/^("""|''')\S/.test(line) && /^(async )?def |^class /.test(lines[i - 1]?.trim() ?? '')) seen.add(line.replace(/^("""|''')|("""|''')$/g, ''))
-        }
-      }
-    }
-  }
-  walk(dir)
-  return [...seen]
-}
-
-const texts = stdlibLines(n)
+// The corpus's 'adapters' sample (bench/corpus): each function's def line, then its docstring's
+// first paragraph, without repeats, until there are n.
+const texts = [
+  ...new Set(sample('adapters', n).flatMap((f) => (f.doc === null ? [f.defLine] : [f.defLine, f.doc]))),
+].slice(0, n)
 if (texts.length < n) throw new Error(`only ${texts.length} distinct lines found, wanted ${n}`)
 const e = await Embedder.load(model)
-const sample = texts.slice(0, 1000)
+const first = texts.slice(0, 1000)
 let tokens = 0
-for (const t of sample) tokens += await e.countTokens(t)
+for (const t of first) tokens += await e.countTokens(t)
 
 const langchain = new GgufEmbeddings({ embedder: e })
 const aiSdk = ggufEmbedding(e)
@@ -70,7 +49,9 @@ const paths = {
   'LlamaIndex getTextEmbeddingsBatch': (xs) => llamaindex.getTextEmbeddingsBatch(xs),
 }
 const names = Object.keys(paths)
-console.log(`${n} texts (${(tokens / sample.length).toFixed(1)} tokens each on average over the first ${sample.length}), ${model.split('/').pop()}, ${e.info.threads} threads, ${rounds} rounds`)
+console.log(
+  `${n} texts (${(tokens / first.length).toFixed(1)} tokens each on average over the first ${first.length}), ${model.split('/').pop()}, ${e.info.threads} threads, ${rounds} rounds`,
+)
 for (const name of names) await paths[name](texts.slice(0, 200)) // warm-up: first-batch allocations, JIT
 
 const rates = Object.fromEntries(names.map((name) => [name, []]))
@@ -100,6 +81,8 @@ console.log('\nmedian docs/s and docs per CPU-second, each with its ratio to emb
 for (const name of names) {
   const m = median(rates[name])
   const c = median(perCpu[name])
-  console.log(`  ${name.padEnd(36)} ${m.toFixed(0).padStart(6)} docs/s ${(m / direct).toFixed(3)}  ${c.toFixed(0).padStart(5)} docs/CPU-s ${(c / directCpu).toFixed(3)}  (rounds: ${rates[name].map((x) => x.toFixed(0)).join(', ')})`)
+  console.log(
+    `  ${name.padEnd(36)} ${m.toFixed(0).padStart(6)} docs/s ${(m / direct).toFixed(3)}  ${c.toFixed(0).padStart(5)} docs/CPU-s ${(c / directCpu).toFixed(3)}  (rounds: ${rates[name].map((x) => x.toFixed(0)).join(', ')})`,
+  )
 }
 await e.dispose()

@@ -2,13 +2,15 @@
 // What the run-time choice of CPU kernels is worth: the shipped linux-x64-gnu package (the variant
 // ggml picks for this CPU, then the same package held to one variant through
 // GGUF_EMBED_BACKENDS_DIR) against the dev build in dist/src/ (static, x86-64-v3, OpenMP). Each in its
-// own process on the same real texts (Python standard library functions); docs/s, best of 3.
+// own process on the same real texts (Python standard library functions: the corpus's 'portable'
+// sample, bench/corpus); docs/s, best of 3.
 //
 //   node bench/portable.mjs [MODEL] [--docs N] [--variants haswell,sse42,...]
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { sample } from './corpus/index.cjs'
 
 const root = resolve(new URL('..', import.meta.url).pathname)
 const args = process.argv.slice(2)
@@ -16,7 +18,10 @@ const option = (name, fallback) => {
   const i = args.indexOf(name)
   return i >= 0 ? args[i + 1] : fallback
 }
-const model = resolve(args.find((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--')) ?? join(root, '.models', 'all-minilm-l6-v2.q8_0.gguf'))
+const model = resolve(
+  args.find((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--')) ??
+    join(root, '.models', 'all-minilm-l6-v2.q8_0.gguf'),
+)
 const docs = Number(option('--docs', '600'))
 const pkg = join(root, 'npm', 'linux-x64-gnu')
 const variants = option('--variants', 'haswell,sse42').split(',')
@@ -39,21 +44,22 @@ if (process.argv[2] === '--child') {
   process.exit(0)
 }
 
-// Real code: function bodies from the standard library of the Python that runs the oracle.
-const python = join(root, '.cache', 'venv', 'bin', 'python')
-const stdlib = execFileSync(python, ['-c', 'import sysconfig; print(sysconfig.get_paths()["stdlib"])'], { encoding: 'utf8' }).trim()
-const texts = []
-for (const f of readdirSync(stdlib).filter((f) => f.endsWith('.py')).sort()) {
-  const src = readFileSync(join(stdlib, f), 'utf8')
-  for (const m of src.matchAll(/^def [\s\S]*?(?=^\S)/gm)) if (m[0].length < 1500) texts.push(m[0])
-  if (texts.length >= docs) break
-}
+// Real code: the corpus's 'portable' sample (bench/corpus; the same functions as throughput.mjs's).
+const texts = sample('portable', docs).map((f) => f.text)
 const work = mkdtempSync(join(tmpdir(), 'gguf-portable-bench-'))
 const file = join(work, 'texts.json')
 writeFileSync(file, JSON.stringify(texts))
 
 const run = (addon, env = {}) =>
-  JSON.parse(execFileSync(process.execPath, [new URL(import.meta.url).pathname, '--child', addon, file, String(docs)], { env: { ...process.env, BENCH_MODEL: model, ...env }, encoding: 'utf8' }).trim().split('\n').pop())
+  JSON.parse(
+    execFileSync(process.execPath, [new URL(import.meta.url).pathname, '--child', addon, file, String(docs)], {
+      env: { ...process.env, BENCH_MODEL: model, ...env },
+      encoding: 'utf8',
+    })
+      .trim()
+      .split('\n')
+      .pop(),
+  )
 
 const rows = []
 rows.push(['dev build (dist/, x86-64-v3, OpenMP)', run(join(root, 'dist', 'src', 'gguf-embed.linux-x64-gnu.node'))])
@@ -62,7 +68,10 @@ for (const v of variants) {
   const dir = join(work, v)
   mkdirSync(dir)
   symlinkSync(join(pkg, `libggml-cpu-${v}.so`), join(dir, `libggml-cpu-${v}.so`))
-  rows.push([`shipped package, ${v} only`, run(join(pkg, 'gguf-embed.linux-x64-gnu.node'), { GGUF_EMBED_BACKENDS_DIR: dir })])
+  rows.push([
+    `shipped package, ${v} only`,
+    run(join(pkg, 'gguf-embed.linux-x64-gnu.node'), { GGUF_EMBED_BACKENDS_DIR: dir }),
+  ])
 }
 rmSync(work, { recursive: true, force: true })
 const base = rows[0][1].docsPerSecond

