@@ -13,7 +13,9 @@ const { gguf } = require('@huggingface/gguf')
 
 const rounds = Number(process.argv[2] ?? 5)
 const dir = join(root, '.cache', 'llama.cpp', 'models')
-const files = readdirSync(dir).filter((f) => f.endsWith('.gguf')).map((f) => join(dir, f))
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.gguf'))
+  .map((f) => join(dir, f))
 const gc = globalThis.gc ?? (() => {})
 
 async function measure(name, fn) {
@@ -37,6 +39,10 @@ const ours = await measure('gguf-embed inspect()', (f) => inspect(f))
 const theirs = await measure('@huggingface/gguf gguf()', (f) => gguf(f, { allowLocalFile: true }))
 console.log(`${files.length} vocab GGUFs from llama.cpp (${rounds} rounds, median), Node ${process.version}`)
 for (const r of [ours, theirs]) {
-  console.log(`  ${r.name.padEnd(28)} ${r.median.toFixed(1).padStart(8)} ms for all files   JS heap growth ${(r.heapPeak / 2 ** 20).toFixed(1)} MiB`)
+  console.log(
+    `  ${r.name.padEnd(28)} ${r.median.toFixed(1).padStart(8)} ms for all files   JS heap growth ${(r.heapPeak / 2 ** 20).toFixed(1)} MiB`,
+  )
 }
-console.log(`  ratio: ${(theirs.median / ours.median).toFixed(1)}x faster, ${(theirs.heapPeak / Math.max(ours.heapPeak, 1)).toFixed(0)}x less JS heap`)
+console.log(
+  `  ratio: ${(theirs.median / ours.median).toFixed(1)}x faster, ${(theirs.heapPeak / Math.max(ours.heapPeak, 1)).toFixed(0)}x less JS heap`,
+)

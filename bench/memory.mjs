@@ -32,10 +32,16 @@ for (let k = 0; k <= 40; k++) {
   const e = await Embedder.load(model)
   await e.embedBatch(texts)
   await e.dispose()
-  if (k % 10 === 0) (gc(), console.log(`  cycle ${k}: ${mib(anonymous())} MiB`))
+  if (k % 10 === 0) {
+    gc()
+    console.log(`  cycle ${k}: ${mib(anonymous())} MiB`)
+  }
 }
 console.log('one Embedder, rounds of 300: anonymous memory every 10 rounds')
 for (let k = 0; k <= 40; k++) {
   await first.embedBatch(texts)
-  if (k % 10 === 0) (gc(), console.log(`  round ${k}: ${mib(anonymous())} MiB`))
+  if (k % 10 === 0) {
+    gc()
+    console.log(`  round ${k}: ${mib(anonymous())} MiB`)
+  }
 }

@@ -47,7 +47,7 @@ async function embed(url, input) {
 const texts = [
   'def read_lines(path):\n    with open(path) as f:\n        return f.read().splitlines()',
   'function debounce(fn, ms) { let t; return (...a) => { clearTimeout(t); t = setTimeout(() => fn(...a), ms) } }',
-  'SELECT id, name FROM users WHERE created_at > now() - interval \'1 day\'',
+  "SELECT id, name FROM users WHERE created_at > now() - interval '1 day'",
   'parse a date string in ISO 8601 format',
   'fn main() { println!("{}", std::env::args().count()); }',
   'how do I retry a failed HTTP request with exponential backoff',
@@ -75,7 +75,9 @@ for (const s of servers) for (let i = 0; i < 20; i++) await embed(s.url, texts)
 const cacheAfter = cached()
 const residentAfter = resident()
 
-console.log(`${n} x gguf-embed serve ${model.split('/').pop()} (${(statSync(model).size / MiB).toFixed(1)} MiB file), after ${20 * texts.length} inputs each`)
+console.log(
+  `${n} x gguf-embed serve ${model.split('/').pop()} (${(statSync(model).size / MiB).toFixed(1)} MiB file), after ${20 * texts.length} inputs each`,
+)
 console.log('\n| process | RSS MiB | PSS MiB | anonymous MiB | model mapping RSS MiB | model mapping PSS MiB |')
 console.log('| --- | ---: | ---: | ---: | ---: | ---: |')
 const sum = { rss: 0, pss: 0, anon: 0, frss: 0, fpss: 0 }
@@ -86,11 +88,20 @@ for (const [i, s] of servers.entries()) {
   sum.anon += m.anon
   sum.frss += m.file.rss
   sum.fpss += m.file.pss
-  console.log(`| replica ${i + 1} (pid ${s.child.pid}) | ${(m.rss / MiB).toFixed(1)} | ${(m.pss / MiB).toFixed(1)} | ${(m.anon / MiB).toFixed(1)} | ${(m.file.rss / MiB).toFixed(1)} | ${(m.file.pss / MiB).toFixed(1)} |`)
+  console.log(
+    `| replica ${i + 1} (pid ${s.child.pid}) | ${(m.rss / MiB).toFixed(1)} | ${(m.pss / MiB).toFixed(1)} | ${(m.anon / MiB).toFixed(1)} | ${(m.file.rss / MiB).toFixed(1)} | ${(m.file.pss / MiB).toFixed(1)} |`,
+  )
 }
-console.log(`| all ${n} | ${(sum.rss / MiB).toFixed(1)} | ${(sum.pss / MiB).toFixed(1)} | ${(sum.anon / MiB).toFixed(1)} | ${(sum.frss / MiB).toFixed(1)} | ${(sum.fpss / MiB).toFixed(1)} |`)
-console.log(`\npage cache (Cached, whole system): ${(cacheBefore / MiB).toFixed(1)} MiB before the replicas, ${(cacheAfter / MiB).toFixed(1)} MiB with them (${cacheAfter >= cacheBefore ? '+' : ''}${((cacheAfter - cacheBefore) / MiB).toFixed(1)} MiB; other processes' files move it too)`)
-if (residentAfter !== undefined) console.log(`the model file in the page cache (fincore): ${(residentBefore / MiB).toFixed(1)} MiB before, ${(residentAfter / MiB).toFixed(1)} MiB with ${n} replicas mapping it`)
+console.log(
+  `| all ${n} | ${(sum.rss / MiB).toFixed(1)} | ${(sum.pss / MiB).toFixed(1)} | ${(sum.anon / MiB).toFixed(1)} | ${(sum.frss / MiB).toFixed(1)} | ${(sum.fpss / MiB).toFixed(1)} |`,
+)
+console.log(
+  `\npage cache (Cached, whole system): ${(cacheBefore / MiB).toFixed(1)} MiB before the replicas, ${(cacheAfter / MiB).toFixed(1)} MiB with them (${cacheAfter >= cacheBefore ? '+' : ''}${((cacheAfter - cacheBefore) / MiB).toFixed(1)} MiB; other processes' files move it too)`,
+)
+if (residentAfter !== undefined)
+  console.log(
+    `the model file in the page cache (fincore): ${(residentBefore / MiB).toFixed(1)} MiB before, ${(residentAfter / MiB).toFixed(1)} MiB with ${n} replicas mapping it`,
+  )
 
 // Round-robin: each text goes to the next replica; then every replica answers every text, and all must agree exactly.
 let mismatches = 0
@@ -102,7 +113,9 @@ for (let i = 0; i < 4 * n; i++) {
 }
 const answers = await Promise.all(servers.map((s) => embed(s.url, texts)))
 for (const a of answers) a.forEach((v, j) => (mismatches += v === answers[0][j] ? 0 : 1))
-console.log(`round-robin over ${n} replicas: ${4 * n + n * texts.length} answers, ${mismatches} differing from replica 1 (base64 of the float32 bytes, compared exactly)`)
+console.log(
+  `round-robin over ${n} replicas: ${4 * n + n * texts.length} answers, ${mismatches} differing from replica 1 (base64 of the float32 bytes, compared exactly)`,
+)
 
 for (const s of servers) s.child.kill('SIGTERM')
 const codes = await Promise.all(servers.map((s) => new Promise((resolve) => s.child.once('exit', resolve))))

@@ -8,7 +8,11 @@ import { createInterface } from 'node:readline'
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 
 export function startServe(model, flags = []) {
-  const child = spawn(process.execPath, [join(root, 'dist', 'src', 'cli.js'), 'serve', model, '--port', '0', ...flags], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn(
+    process.execPath,
+    [join(root, 'dist', 'src', 'cli.js'), 'serve', model, '--port', '0', ...flags],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  )
   return new Promise((resolve, reject) => {
     let url
     createInterface({ input: child.stdout }).on('line', (line) => {

@@ -27,7 +27,7 @@ const budget = Number(args.budget) * 2 ** 20
 
 // A small deterministic PRNG, so two runs see the same mix.
 let state = Number(args.seed) >>> 0 || 1
-const random = () => ((state = (Math.imul(state ^ (state >>> 15), 2246822507) + 0x9e3779b9) >>> 0) / 2 ** 32)
+const random = () => (state = (Math.imul(state ^ (state >>> 15), 2246822507) + 0x9e3779b9) >>> 0) / 2 ** 32
 const words = readFileSync(join(root, 'README.md'), 'utf8').split(/\s+/).filter(Boolean)
 const text = () => {
   const n = 1 + Math.floor(random() ** 3 * 400) // mostly short, sometimes long (truncated at the context)
@@ -58,7 +58,9 @@ async function client() {
     issued.push(id)
     const controller = new AbortController()
     const batch = random() < 0.7 ? null : Array.from({ length: 1 + Math.floor(random() * 64) }, text)
-    const call = batch ? embedder.embedBatch(batch, { signal: controller.signal }) : embedder.embed(text(), { kind: random() < 0.5 ? 'query' : 'document', signal: controller.signal })
+    const call = batch
+      ? embedder.embedBatch(batch, { signal: controller.signal })
+      : embedder.embed(text(), { kind: random() < 0.5 ? 'query' : 'document', signal: controller.signal })
     if (random() < 0.1) setTimeout(() => controller.abort(), Math.floor(random() * 20))
     try {
       await call
@@ -97,15 +99,24 @@ await embedder.dispose()
 const twice = [...settled.values()].filter((n) => n !== 1).length
 const missing = issued.filter((id) => !settled.has(id)).length
 const mib = (b) => (b / 2 ** 20).toFixed(1)
-console.log(`soak: ${minutes} min, ${clients} clients, reload every ${reloadEvery / 1000} s (${reloads} reloads), budget ${mib(budget)} MiB, ${args.model.split('/').pop()}`)
-console.log(`  requests ${issued.length}: ${JSON.stringify(outcome)}; answered twice ${twice}, never answered ${missing}`)
+console.log(
+  `soak: ${minutes} min, ${clients} clients, reload every ${reloadEvery / 1000} s (${reloads} reloads), budget ${mib(budget)} MiB, ${args.model.split('/').pop()}`,
+)
+console.log(
+  `  requests ${issued.length}: ${JSON.stringify(outcome)}; answered twice ${twice}, never answered ${missing}`,
+)
 console.log('  time (s)   RSS (MiB)   anonymous (MiB)   V8 heap (MiB)   answered')
-for (const s of samples) console.log(`  ${s.t.toFixed(0).padStart(8)}   ${mib(s.rss).padStart(9)}   ${mib(s.anonymous).padStart(15)}   ${mib(s.heap).padStart(13)}   ${String(s.requests).padStart(8)}`)
+for (const s of samples)
+  console.log(
+    `  ${s.t.toFixed(0).padStart(8)}   ${mib(s.rss).padStart(9)}   ${mib(s.anonymous).padStart(15)}   ${mib(s.heap).padStart(13)}   ${String(s.requests).padStart(8)}`,
+  )
 const warm = samples.find((s) => s.t >= Math.min(60, (minutes * 60) / 3)) ?? samples[1]
 const last = samples[samples.length - 1]
 const rest = samples.filter((s) => s.t >= warm.t)
 const high = Math.max(...rest.map((s) => s.rss))
-console.log(`  after warm-up (${warm.t.toFixed(0)} s): RSS ${mib(warm.rss)} -> ${mib(last.rss)} MiB (${((last.rss / warm.rss - 1) * 100).toFixed(1)}%), highest ${mib(high)} MiB; last embedder's peak native ${mib(stats.memoryPeak)} of ${mib(budget)} MiB`)
+console.log(
+  `  after warm-up (${warm.t.toFixed(0)} s): RSS ${mib(warm.rss)} -> ${mib(last.rss)} MiB (${((last.rss / warm.rss - 1) * 100).toFixed(1)}%), highest ${mib(high)} MiB; last embedder's peak native ${mib(stats.memoryPeak)} of ${mib(budget)} MiB`,
+)
 if (twice > 0 || missing > 0) {
   console.error('soak: FAILED: every request must be answered exactly once')
   process.exit(1)

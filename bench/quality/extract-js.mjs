@@ -80,7 +80,12 @@ export function extractJs(fileName, text) {
       if (doc) {
         const code = text.slice(node.getStart(source), node.getEnd())
         const lines = code.split('\n').filter((l) => l.trim())
-        out.push({ name: nameOf(node), query: jsdocQuery(text.slice(doc.pos, doc.end)), code, body_lines: Math.max(0, lines.length - 2) })
+        out.push({
+          name: nameOf(node),
+          query: jsdocQuery(text.slice(doc.pos, doc.end)),
+          code,
+          body_lines: Math.max(0, lines.length - 2),
+        })
       }
     }
     ts.forEachChild(node, visit)

@@ -10,7 +10,9 @@ export function plot(rows, bm25, languages) {
   const m = { left: 70, right: 220, top: 40, bottom: 60 }
   const xs = rows.map((r) => r.rss / 2 ** 20)
   const xMax = Math.max(...xs) * 1.1
-  const ys = rows.flatMap((r) => languages.map((l) => r.languages[l].ndcg10)).concat(languages.map((l) => bm25.languages[l].ndcg10))
+  const ys = rows
+    .flatMap((r) => languages.map((l) => r.languages[l].ndcg10))
+    .concat(languages.map((l) => bm25.languages[l].ndcg10))
   const yMin = Math.max(0, Math.floor(Math.min(...ys) * 10) / 10 - 0.05)
   const yMax = Math.min(1, Math.ceil(Math.max(...ys) * 10) / 10 + 0.02)
   const x = (v) => m.left + (v / xMax) * (W - m.left - m.right)
@@ -34,12 +36,16 @@ export function plot(rows, bm25, languages) {
   languages.forEach((l, li) => {
     const c = COLORS[li % COLORS.length]
     const b = bm25.languages[l].ndcg10
-    parts.push(`<line x1="${m.left}" y1="${y(b)}" x2="${W - m.right}" y2="${y(b)}" stroke="${c}" stroke-dasharray="5 4"/>`)
+    parts.push(
+      `<line x1="${m.left}" y1="${y(b)}" x2="${W - m.right}" y2="${y(b)}" stroke="${c}" stroke-dasharray="5 4"/>`,
+    )
     rows.forEach((r) => {
       const px = x(r.rss / 2 ** 20)
       const py = y(r.languages[l].ndcg10)
       parts.push(`<circle cx="${px}" cy="${py}" r="4" fill="${c}"/>`)
-      parts.push(`<text x="${px + 6}" y="${py - 4}" font-size="10" fill="${c}">${esc(r.name.replace(/^.*?\./, ''))}</text>`)
+      parts.push(
+        `<text x="${px + 6}" y="${py - 4}" font-size="10" fill="${c}">${esc(r.name.replace(/^.*?\./, ''))}</text>`,
+      )
     })
     parts.push(`<circle cx="${W - m.right + 20}" cy="${m.top + 20 * li}" r="4" fill="${c}"/>`)
     parts.push(`<text x="${W - m.right + 30}" y="${m.top + 20 * li + 4}">${esc(l)} (dashed: BM25)</text>`)

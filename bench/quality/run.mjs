@@ -56,20 +56,43 @@ const manifest = buildSets()
 const rows = []
 for (const model of models) {
   process.stderr.write(`quality: ${basename(model)} ...\n`)
-  const extra = ['--languages', args.languages, '--context', args.context, ...(args.limit ? ['--limit', args.limit] : [])]
-  const out = execFileSync(process.execPath, [join(here, 'variant.mjs'), model, ...extra], { maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'inherit'] })
+  const extra = [
+    '--languages',
+    args.languages,
+    '--context',
+    args.context,
+    ...(args.limit ? ['--limit', args.limit] : []),
+  ]
+  const out = execFileSync(process.execPath, [join(here, 'variant.mjs'), model, ...extra], {
+    maxBuffer: 1 << 26,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
   rows.push({ name: basename(model, '.gguf'), ...JSON.parse(out.toString()) })
 }
 const bm25 = { name: 'BM25 (no model)', languages: {} }
 for (const language of languages) {
   const set = args.limit ? loadSet(language).slice(0, Number(args.limit)) : loadSet(language)
-  bm25.languages[language] = evaluate(set.length, bm25Scorer(set.map((p) => p.query), set.map((p) => p.code)))
+  bm25.languages[language] = evaluate(
+    set.length,
+    bm25Scorer(
+      set.map((p) => p.query),
+      set.map((p) => p.code),
+    ),
+  )
 }
 
 const best = Object.fromEntries(languages.map((l) => [l, Math.max(...rows.map((r) => r.languages[l].ndcg10))]))
 const mib = (b) => (b / 2 ** 20).toFixed(1)
 const pct = (x) => `${(x * 100).toFixed(1)}%`
-const header = ['variant', 'file MiB', 'RSS MiB', 'RSS growth MiB', 'load ms', 'docs/s', ...languages.flatMap((l) => [`${l} MRR`, `${l} nDCG@10`, `${l} R@1`, `${l} R@10`, `${l} vs best`])]
+const header = [
+  'variant',
+  'file MiB',
+  'RSS MiB',
+  'RSS growth MiB',
+  'load ms',
+  'docs/s',
+  ...languages.flatMap((l) => [`${l} MRR`, `${l} nDCG@10`, `${l} R@1`, `${l} R@10`, `${l} vs best`]),
+]
 const lines = [`| ${header.join(' | ')} |`, `| ${header.map((_, i) => (i ? '---:' : '---')).join(' | ')} |`]
 for (const r of [...rows, bm25]) {
   const cells = [
@@ -81,14 +104,36 @@ for (const r of [...rows, bm25]) {
     r.documentsPerSecond ? r.documentsPerSecond.toFixed(1) : '—',
     ...languages.flatMap((l) => {
       const m = r.languages[l]
-      return [m.mrr.toFixed(3), m.ndcg10.toFixed(3), m.recall1.toFixed(3), m.recall10.toFixed(3), pct(m.ndcg10 / best[l])]
+      return [
+        m.mrr.toFixed(3),
+        m.ndcg10.toFixed(3),
+        m.recall1.toFixed(3),
+        m.recall10.toFixed(3),
+        pct(m.ndcg10 / best[l]),
+      ]
     }),
   ]
   lines.push(`| ${cells.join(' | ')} |`)
 }
-const sets = languages.map((l) => `${l}: ${manifest.languages[l].pairs} pairs (${Object.entries(manifest.languages[l].sources).map(([k, v]) => `${k} ${v}`).join(', ')})`).join('; ')
-console.log(`Sets: ${sets}${args.limit ? `, first ${args.limit} of each` : ''}; code side cut at ${args.context} tokens.\n`)
+const sets = languages
+  .map(
+    (l) =>
+      `${l}: ${manifest.languages[l].pairs} pairs (${Object.entries(manifest.languages[l].sources)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')})`,
+  )
+  .join('; ')
+console.log(
+  `Sets: ${sets}${args.limit ? `, first ${args.limit} of each` : ''}; code side cut at ${args.context} tokens.\n`,
+)
 console.log(lines.join('\n'))
-const results = { date: new Date().toISOString(), context: Number(args.context), limit: args.limit ? Number(args.limit) : null, manifest, rows, bm25 }
+const results = {
+  date: new Date().toISOString(),
+  context: Number(args.context),
+  limit: args.limit ? Number(args.limit) : null,
+  manifest,
+  rows,
+  bm25,
+}
 writeFileSync(join(here, 'results.json'), JSON.stringify(results, null, 2) + '\n')
 writeFileSync(join(here, 'quality.svg'), plot(rows, bm25, languages))

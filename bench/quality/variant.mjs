@@ -34,7 +34,9 @@ const sets = Object.fromEntries(
 const before = memory()
 let t0 = performance.now()
 const static_ = model.endsWith('.static.gguf')
-const embedder = static_ ? await lib.StaticEmbedder.load(model) : await lib.Embedder.load(model, { contextSize: Number(args.context) })
+const embedder = static_
+  ? await lib.StaticEmbedder.load(model)
+  : await lib.Embedder.load(model, { contextSize: Number(args.context) })
 const loadMs = performance.now() - t0
 
 const result = { model, fileSize: statSync(model).size, loadMs, languages: {} }
@@ -42,10 +44,16 @@ let documents = 0
 let embedMs = 0
 for (const [language, set] of Object.entries(sets)) {
   t0 = performance.now()
-  const codes = await embedder.embedBatch(set.map((p) => p.code), { kind: 'document' })
+  const codes = await embedder.embedBatch(
+    set.map((p) => p.code),
+    { kind: 'document' },
+  )
   embedMs += performance.now() - t0
   documents += codes.length
-  const queries = await embedder.embedBatch(set.map((p) => p.query), { kind: 'query' })
+  const queries = await embedder.embedBatch(
+    set.map((p) => p.query),
+    { kind: 'query' },
+  )
   result.languages[language] = evaluate(set.length, dotScorer(queries, codes))
 }
 const after = memory()

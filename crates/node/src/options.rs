@@ -132,7 +132,10 @@ impl TryFrom<&EmbedderOptions> for engine::embedder::EmbedderOptions {
 
     fn try_from(o: &EmbedderOptions) -> Result<Self, Failure> {
         let pooling = o.pooling.as_ref().and_then(Pooling::engine);
-        let truncate = o.truncate.as_ref().map_or(EngineTruncate::End, EngineTruncate::from);
+        let truncate = o
+            .truncate
+            .as_ref()
+            .map_or(EngineTruncate::End, EngineTruncate::from);
         Ok(engine::embedder::EmbedderOptions {
             threads: o.threads.map(|t| t as usize),
             context_size: o.context_size.map(|t| t as usize),
@@ -161,7 +164,11 @@ impl TryFrom<&EmbedOptions> for EmbedRequest {
     type Error = Failure;
 
     fn try_from(o: &EmbedOptions) -> Result<Self, Failure> {
-        let kind = Some(o.kind.as_ref().map_or(EngineKind::Document, EngineKind::from));
+        let kind = Some(
+            o.kind
+                .as_ref()
+                .map_or(EngineKind::Document, EngineKind::from),
+        );
         Ok(EmbedRequest {
             kind,
             dimensions: o.dimensions.map(|d| d as usize),

@@ -109,7 +109,11 @@ impl Work for DistillTask {
     type JsValue = DistillResult;
 
     fn run(&mut self) -> std::result::Result<DistillReport, Failure> {
-        let from = self.options.from.as_ref().map_or(TableFrom::Auto, TableFrom::from);
+        let from = self
+            .options
+            .from
+            .as_ref()
+            .map_or(TableFrom::Auto, TableFrom::from);
         let options = EngineDistill {
             dimensions: self.options.dimensions.map(|d| d as usize),
             bits: self.options.bits.unwrap_or(8).min(255) as u8,
