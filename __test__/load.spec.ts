@@ -71,5 +71,8 @@ test('10,000 concurrent embed() calls under a memory budget: each equals its seq
   t.is(stats.rejected, 0)
   t.is(stats.queueDepth, 0)
   t.is(stats.inFlight, 0)
-  t.true(p99 < 20, `event loop p99 delay ${p99} ms`)
+  // Not a speed target (15 ms on a quiet 2-core machine, logged above and in BENCHMARKS.md; more on a
+  // busy one): the bound catches work on the JS thread, where a single batch is 50+ ms of CPU and
+  // 10,000 calls would hold the loop for seconds.
+  t.true(p99 < 100, `event loop p99 delay ${p99} ms`)
 })

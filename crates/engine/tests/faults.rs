@@ -2,37 +2,20 @@
 //! the Embedder failed (later calls refused with `Failed`); needs `--features fault-injection`.
 #![cfg(feature = "fault-injection")]
 
-use std::path::PathBuf;
+mod common;
+
 use std::sync::mpsc;
 use std::time::Duration;
 
-use gguf_embed_engine::embedder::{EmbedRequest, Embedder, EmbedderOptions};
+use gguf_embed_engine::embedder::EmbedRequest;
 use gguf_embed_engine::fault::STAGES;
 use gguf_embed_engine::EngineError;
-
-fn model() -> PathBuf {
-    let p =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.models/all-minilm-l6-v2.q8_0.gguf");
-    assert!(
-        p.exists(),
-        "{} is missing: run `node dist/cli.js models` (npm test does)",
-        p.display()
-    );
-    p
-}
 
 /// One test: the stage to fail is chosen through the process environment.
 #[test]
 fn a_panic_at_every_stage_settles_every_request_and_fails_the_embedder() {
     for stage in STAGES {
-        let e = Embedder::load(
-            &model(),
-            &EmbedderOptions {
-                threads: Some(1),
-                ..Default::default()
-            },
-        )
-        .unwrap();
+        let e = common::load_minilm(1);
         std::env::set_var("GGUF_EMBED_FAULT", stage);
         let (tx, rx) = mpsc::channel();
         let requests = 12;
@@ -73,8 +56,7 @@ fn a_panic_at_every_stage_settles_every_request_and_fails_the_embedder() {
         );
         let err = e
             .embed_batch(&["after".into()], &EmbedRequest::default(), None)
-            .err()
-            .expect("refused");
+            .expect_err("refused");
         assert!(matches!(err, EngineError::Failed(_)), "{stage}: {err}");
         e.dispose();
     }

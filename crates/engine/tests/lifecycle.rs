@@ -1,22 +1,12 @@
 //! How an Embedder ends: abandoned with its JS environment (nothing answered, thread stopped),
 //! and counting the tokens of a long text in bounded memory with the same answer as whole.
 
-use std::path::PathBuf;
+mod common;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use gguf_embed_engine::embedder::{EmbedRequest, Embedder, EmbedderOptions};
-
-fn model() -> PathBuf {
-    let p =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.models/all-minilm-l6-v2.q8_0.gguf");
-    assert!(
-        p.exists(),
-        "{} is missing: run `node dist/cli.js models` (npm test does)",
-        p.display()
-    );
-    p
-}
 
 fn code_text(bytes: usize) -> String {
     let unit = "def parse_header(line):\n    name, _, value = line.partition(':')  # split once\n    return name.strip().lower(), value.strip()\n\n";
@@ -25,14 +15,7 @@ fn code_text(bytes: usize) -> String {
 
 #[test]
 fn an_abandoned_embedder_answers_nobody_and_stops_its_thread() {
-    let e = Embedder::load(
-        &model(),
-        &EmbedderOptions {
-            threads: Some(2),
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let e = common::load_minilm(2);
     let answered = Arc::new(AtomicUsize::new(0));
     let texts: Vec<String> = (0..64)
         .map(|i| format!("def f{i}(x): return x * {i}"))
@@ -75,14 +58,7 @@ fn an_abandoned_embedder_answers_nobody_and_stops_its_thread() {
 
 #[test]
 fn a_long_text_is_counted_in_pieces_with_the_whole_text_answer() {
-    let e = Embedder::load(
-        &model(),
-        &EmbedderOptions {
-            threads: Some(1),
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let e = common::load_minilm(1);
     let text = code_text(300 * 1024);
     let whole = e.tokenize(&text).unwrap().len();
     assert_eq!(e.count_tokens(&text).unwrap(), whole);
@@ -103,7 +79,7 @@ fn a_long_text_is_counted_in_pieces_with_the_whole_text_answer() {
 fn tokenizing_whole_is_held_against_the_budget() {
     let budget = 96 << 20;
     let e = Embedder::load(
-        &model(),
+        &common::minilm(),
         &EmbedderOptions {
             threads: Some(1),
             memory_budget: Some(budget),

@@ -2,6 +2,8 @@
 //! then allocates), reservations by queued requests, one model per file, a file replaced while
 //! loaded, and inputs of megabytes. One test function: the model cache is process-wide.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 
@@ -10,18 +12,6 @@ use gguf_embed_engine::memory::sizing::{min_input_room, Shape};
 use gguf_embed_engine::model::live_models;
 use gguf_embed_engine::synthetic::{write_decoder, DecoderArch, DecoderSpec};
 use gguf_embed_engine::EngineError;
-
-fn model(name: &str) -> PathBuf {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../.models")
-        .join(name);
-    assert!(
-        p.exists(),
-        "{} is missing: run `node dist/cli.js models` (npm test does)",
-        p.display()
-    );
-    p
-}
 
 fn opts(context: usize, batch: Option<usize>, budget: Option<u64>) -> EmbedderOptions {
     EmbedderOptions {
@@ -108,7 +98,7 @@ fn prediction_matches_allocation(path: &Path, context: usize, batch: usize, dims
 
 #[test]
 fn memory_budget_model_sharing_and_huge_inputs() {
-    let f16 = model("all-minilm-l6-v2.f16.gguf");
+    let f16 = common::model_file("all-minilm-l6-v2.f16.gguf");
 
     // 1. Predictions match allocations: an encoder, and a decoder with a KV cache.
     prediction_matches_allocation(&f16, 256, 1024, 384, 0);
@@ -218,7 +208,7 @@ fn memory_budget_model_sharing_and_huge_inputs() {
     let loaded = Embedder::load(&live, &opts(128, None, None)).unwrap();
     let first = embed(&loaded, TEXTS);
     let next = dir.join("next.gguf");
-    std::fs::copy(model("all-minilm-l6-v2.q4_0.gguf"), &next).unwrap();
+    std::fs::copy(common::model_file("all-minilm-l6-v2.q4_0.gguf"), &next).unwrap();
     std::fs::rename(&next, &live).unwrap();
     assert_eq!(
         max_diff(&embed(&loaded, TEXTS), &first),

@@ -2,22 +2,12 @@
 //! out-of-range id would index past the embedding table), over-long sequences follow the
 //! truncation rule, and usage counts are the tokens actually embedded.
 
-use std::path::PathBuf;
+mod common;
+
 use std::sync::mpsc;
 
 use gguf_embed_engine::embedder::{EmbedRequest, Embedded, Embedder, EmbedderOptions, Truncate};
 use gguf_embed_engine::{EngineError, LlamaToken};
-
-fn model() -> PathBuf {
-    let p =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.models/all-minilm-l6-v2.q8_0.gguf");
-    assert!(
-        p.exists(),
-        "{} is missing: run `node dist/cli.js models` (npm test does)",
-        p.display()
-    );
-    p
-}
 
 fn tokens(e: &Embedder, sequences: Vec<Vec<i32>>) -> Result<Embedded, EngineError> {
     let (tx, rx) = mpsc::channel();
@@ -53,7 +43,7 @@ fn token_sequences_embed_like_their_text_and_bad_ids_are_refused() {
         context_size: Some(32),
         ..Default::default()
     };
-    let e = Embedder::load(&model(), &options).unwrap();
+    let e = Embedder::load(&common::minilm(), &options).unwrap();
     let text = "fn parse(input: &str) -> Result<Config, Error>";
     let ids: Vec<i32> = e.tokenize(text).unwrap().iter().map(|t| t.0).collect();
     let by_text = texts(&e, &[text, "a"]);
@@ -98,7 +88,7 @@ fn token_sequences_embed_like_their_text_and_bad_ids_are_refused() {
         truncate: Some(Truncate::Error),
         ..options
     };
-    let e = Embedder::load(&model(), &strict).unwrap();
+    let e = Embedder::load(&common::minilm(), &strict).unwrap();
     match tokens(&e, vec![vec![101], long]) {
         Err(EngineError::InputTooLong {
             index: 1,
