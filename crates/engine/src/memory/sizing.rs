@@ -96,8 +96,8 @@ pub fn fit(
             return Ok(n);
         }
     }
-    let (n, fixed) = smallest.unwrap_or((wanted, 0));
-    let need = fixed + min_room;
+    // The error reports the smallest batch tried: the least the context can take.
+    let fixed = smallest.map_or(0, |(_, fixed)| fixed);
     // What would fit: the largest context (halving) whose smallest batch leaves room for an input.
     let mut fits = None;
     let mut k = context_size / 2;
@@ -109,7 +109,6 @@ pub fn fit(
         }
         k /= 2;
     }
-    let _ = (n, need);
     Err(EngineError::BudgetTooSmall {
         budget,
         context_bytes: fixed,
