@@ -194,6 +194,11 @@ export function checkPath(name: string, v: unknown): string {
   return v as string
 }
 
+/** A path (or name) option: absent, or a non-empty string without NUL. */
+const optionalPath: Check = (name, v) => {
+  if (v !== undefined) checkPath(name, v)
+}
+
 export function checkText(name: string, v: unknown): string {
   if (typeof v !== 'string') fail(name, 'a string', v)
   return v as string
@@ -317,6 +322,12 @@ export const SCHEMAS = {
     }),
     signal,
   },
-  convert: { type: oneOf(CONVERT_TYPES), signal },
+  convert: {
+    type: oneOf(CONVERT_TYPES),
+    tokenizer: optionalPath,
+    pooling: oneOf(POOLINGS),
+    name: optionalPath,
+    signal,
+  },
   quantize: { type: required(oneOf(QUANTIZE_TYPES)), threads: integer(RANGES.threads), signal },
 } as const satisfies Record<string, Schema>

@@ -58,7 +58,7 @@ pub struct Checkpoint {
 }
 
 /// Largest config-style JSON read (config.json, modules.json, pooling and tokenizer configs).
-const MAX_CONFIG_BYTES: u64 = 4 << 20;
+pub(crate) const MAX_CONFIG_BYTES: u64 = 4 << 20;
 /// Largest vocabulary file read (tokenizer.json of a 250k-token vocabulary is ~17 MiB).
 const MAX_VOCAB_BYTES: u64 = 256 << 20;
 /// Most tokens a vocabulary may declare (the largest real ones have ~260k).
@@ -82,7 +82,7 @@ fn read_text(path: &Path, limit: u64) -> Result<String, ConvertError> {
     })
 }
 
-fn read_json(path: &Path, limit: u64) -> Result<Json, ConvertError> {
+pub(crate) fn read_json(path: &Path, limit: u64) -> Result<Json, ConvertError> {
     let text = read_text(path, limit)?;
     serde_json::from_str(&text).map_err(|e| ConvertError::BadCheckpoint {
         path: path.to_path_buf(),
@@ -115,7 +115,8 @@ impl Checkpoint {
         let config = bert_config(&config, &config_path)?;
         check_backing(&config, backing, &config_path)?;
         let pooling = pooling(dir)?;
-        let vocab = vocab(dir, &config)?;
+        let tokenizer = Some(dir.join("tokenizer.json")).filter(|p| p.exists());
+        let vocab = vocab(dir, tokenizer.as_deref(), &config)?;
         Ok(Checkpoint {
             dir: dir.to_path_buf(),
             config,
@@ -125,7 +126,7 @@ impl Checkpoint {
     }
 }
 
-fn bert_config(c: &Json, path: &Path) -> Result<BertConfig, ConvertError> {
+pub(crate) fn bert_config(c: &Json, path: &Path) -> Result<BertConfig, ConvertError> {
     let architectures: Vec<&str> = c["architectures"]
         .as_array()
         .map(|a| a.iter().filter_map(Json::as_str).collect())
@@ -201,7 +202,7 @@ fn bert_config(c: &Json, path: &Path) -> Result<BertConfig, ConvertError> {
 
 /// config.json's sizes must be the tensors' sizes: a vocabulary or layer count that no tensor backs
 /// would otherwise size allocations (a 4294967295-token vocabulary is 100 GB of slots).
-fn check_backing(c: &BertConfig, b: Backing, path: &Path) -> Result<(), ConvertError> {
+pub(crate) fn check_backing(c: &BertConfig, b: Backing, path: &Path) -> Result<(), ConvertError> {
     let bad = |reason: String| {
         Err(ConvertError::BadCheckpoint {
             path: path.to_path_buf(),
@@ -230,7 +231,7 @@ fn check_backing(c: &BertConfig, b: Backing, path: &Path) -> Result<(), ConvertE
 }
 
 /// sentence-transformers names its pooling module in modules.json; its config says which mode.
-fn pooling(dir: &Path) -> Result<Option<u32>, ConvertError> {
+pub(crate) fn pooling(dir: &Path) -> Result<Option<u32>, ConvertError> {
     let Some(modules) = read_optional_json(&dir.join("modules.json"), MAX_CONFIG_BYTES)? else {
         return Ok(None);
     };
@@ -291,8 +292,19 @@ fn token_text(v: &Json) -> Option<&str> {
     v.as_str().or_else(|| v["content"].as_str())
 }
 
-fn vocab(dir: &Path, config: &BertConfig) -> Result<Vocab, ConvertError> {
-    let tokenizer = read_optional_json(&dir.join("tokenizer.json"), MAX_VOCAB_BYTES)?;
+/// The vocabulary from `tokenizer` (a tokenizer.json) or else `dir`/vocab.txt, with the special
+/// tokens `dir`/tokenizer_config.json names (or, without one, those tokenizer.json's
+/// post-processor adds).
+pub(crate) fn vocab(
+    dir: &Path,
+    tokenizer: Option<&Path>,
+    config: &BertConfig,
+) -> Result<Vocab, ConvertError> {
+    let tokenizer_path = tokenizer;
+    let tokenizer = match tokenizer_path {
+        Some(p) => Some(read_json(p, MAX_VOCAB_BYTES)?),
+        None => None,
+    };
     let tokenizer_config =
         read_optional_json(&dir.join("tokenizer_config.json"), MAX_CONFIG_BYTES)?
             .unwrap_or(Json::Null);
@@ -303,7 +315,7 @@ fn vocab(dir: &Path, config: &BertConfig) -> Result<Vocab, ConvertError> {
 
     match &tokenizer {
         Some(t) => {
-            let path = dir.join("tokenizer.json");
+            let path = tokenizer_path.unwrap_or(dir).to_path_buf();
             if t["model"]["type"].as_str() != Some("WordPiece") {
                 return Err(ConvertError::BadCheckpoint {
                     path,
@@ -376,10 +388,21 @@ fn vocab(dir: &Path, config: &BertConfig) -> Result<Vocab, ConvertError> {
         };
         tokens.push(token);
     }
-    check_tokens(&tokens, &dir.join("tokenizer.json"))?;
+    check_tokens(&tokens, tokenizer_path.unwrap_or(&dir.join("vocab.txt")))?;
 
+    let post = tokenizer
+        .as_ref()
+        .map(post_processor_specials)
+        .unwrap_or_default();
     let id_of = |key: &str| -> Option<u32> {
-        let content = token_text(&tokenizer_config[key])?;
+        let content = token_text(&tokenizer_config[key]).or_else(|| match key {
+            "cls_token" => post.0.as_deref(),
+            "sep_token" => post.1.as_deref(),
+            "unk_token" => tokenizer.as_ref()?["model"]["unk_token"].as_str(),
+            "pad_token" => Some("[PAD]"),
+            "mask_token" => Some("[MASK]"),
+            _ => None,
+        })?;
         added.iter().find(|a| a.1 == content).map(|a| a.0)
     };
     let mut special = SpecialIds {
@@ -429,6 +452,26 @@ fn vocab(dir: &Path, config: &BertConfig) -> Result<Vocab, ConvertError> {
         lowercase,
         strip_accents,
     })
+}
+
+/// The tokens tokenizer.json's post-processor puts before and after a single sequence: (CLS, SEP).
+fn post_processor_specials(t: &Json) -> (Option<String>, Option<String>) {
+    let p = &t["post_processor"];
+    let owned = |v: &Json| v.as_str().map(str::to_owned);
+    match p["type"].as_str() {
+        Some("BertProcessing") | Some("RobertaProcessing") => {
+            (owned(&p["cls"][0]), owned(&p["sep"][0]))
+        }
+        Some("TemplateProcessing") => {
+            let single = p["single"].as_array().map(Vec::as_slice).unwrap_or(&[]);
+            let special = |item: &Json| owned(&item["SpecialToken"]["id"]);
+            let at = single.iter().position(|i| i.get("Sequence").is_some());
+            let before = at.and_then(|a| single[..a].iter().find_map(special));
+            let after = at.and_then(|a| single[a + 1..].iter().find_map(special));
+            (before, after)
+        }
+        _ => (None, None),
+    }
 }
 
 /// llama.cpp asserts on duplicate token texts: refuse them here, naming the token.

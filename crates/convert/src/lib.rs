@@ -1,19 +1,23 @@
-//! gguf-embed-convert: a Hugging Face / sentence-transformers BERT checkpoint folder into a GGUF file that
-//! llama.cpp loads, with the tensor names and metadata llama.cpp's own converter writes. Every
-//! tensor is checked against the shape llama.cpp will demand before anything is written.
+//! gguf-embed-convert: a Hugging Face / sentence-transformers BERT checkpoint folder, or an ONNX
+//! export of one, into a GGUF file that llama.cpp loads, with the tensor names and metadata
+//! llama.cpp's own converter writes. Every tensor is checked against the shape llama.cpp will
+//! demand before anything is written.
 
 #![deny(clippy::all)]
 
+mod assemble;
 mod bert;
 mod checkpoint;
+mod onnx;
 mod quant;
 mod safetensors;
 
 use std::path::{Path, PathBuf};
 
-use gguf_embed_format::{GgmlType, GgufWriter, TensorData, WriteError};
+use gguf_embed_format::{GgmlType, WriteError};
 
 pub use checkpoint::{Backing, Checkpoint, CONTROL, NORMAL, UNUSED, USER_DEFINED};
+pub use onnx::{convert_onnx, parse_onnx, OnnxOptions};
 pub use safetensors::SafeTensors;
 
 #[derive(Debug, thiserror::Error)]
@@ -48,6 +52,27 @@ pub enum ConvertError {
         "output type {0} is not one convert writes (f32, f16, q8_0); use quantize for the others"
     )]
     UnsupportedOutType(String),
+    #[error("{path}: {reason}")]
+    BadOnnx { path: PathBuf, reason: String },
+    #[error("{path}: this ONNX export is quantized ({op} in {node:?}): its int8 weights are lossy and are not converted; convert the float32 export instead (model.onnx, not model_quantized.onnx or a -q package)")]
+    QuantizedOnnx {
+        path: PathBuf,
+        op: String,
+        node: String,
+    },
+    #[error("{path}: initializer {tensor:?} cannot be placed: {reason}")]
+    UnmappedWeight {
+        path: PathBuf,
+        tensor: String,
+        reason: String,
+    },
+    /// The input does not carry something the caller must then say (an ONNX file's pooling).
+    #[error("{path}: {reason}")]
+    NeedsOption {
+        path: PathBuf,
+        option: &'static str,
+        reason: String,
+    },
     #[error(transparent)]
     Write(#[from] WriteError),
 }
@@ -66,6 +91,10 @@ impl ConvertError {
             ConvertError::WrongDtype { .. } => "WrongDtype",
             ConvertError::UnknownTensor { .. } => "UnknownTensor",
             ConvertError::UnsupportedOutType(_) => "UnsupportedOutType",
+            ConvertError::BadOnnx { .. } => "BadOnnx",
+            ConvertError::QuantizedOnnx { .. } => "QuantizedOnnx",
+            ConvertError::UnmappedWeight { .. } => "UnmappedWeight",
+            ConvertError::NeedsOption { .. } => "NeedsOption",
             ConvertError::Write(WriteError::Io { .. }) => "Io",
             ConvertError::Write(_) => "Write",
         }
@@ -79,6 +108,10 @@ impl ConvertError {
             | ConvertError::BadSafetensors { path, .. }
             | ConvertError::MissingKey { path, .. }
             | ConvertError::UnsupportedArchitecture { path, .. }
+            | ConvertError::BadOnnx { path, .. }
+            | ConvertError::QuantizedOnnx { path, .. }
+            | ConvertError::UnmappedWeight { path, .. }
+            | ConvertError::NeedsOption { path, .. }
             | ConvertError::Write(WriteError::Io { path, .. }) => Some(path),
             _ => None,
         }
@@ -91,6 +124,7 @@ impl ConvertError {
             ConvertError::WrongShape { hf, .. }
             | ConvertError::WrongDtype { hf }
             | ConvertError::UnknownTensor { hf } => Some(hf),
+            ConvertError::UnmappedWeight { tensor, .. } => Some(tensor),
             _ => None,
         }
     }
@@ -104,96 +138,42 @@ pub struct ConvertReport {
     pub pooling: Option<u32>,
 }
 
-/// The sizes the tensors themselves give, for checking config.json against.
-fn backing(st: &SafeTensors, mapped: &[(String, String)]) -> Result<Backing, ConvertError> {
-    let (hf, _) = mapped
-        .iter()
-        .find(|(_, name)| name == "token_embd.weight")
-        .ok_or_else(|| ConvertError::MissingTensor {
-            name: "token_embd.weight".into(),
-        })?;
-    let vocab_rows = st
-        .get(hf)
-        .and_then(|e| e.shape.first().copied())
-        .unwrap_or(0);
-    // Layer indices come from tensor names, so there are no more of them than tensors; they must
-    // run 0..n without a gap.
-    let indices: std::collections::BTreeSet<u32> = mapped
-        .iter()
-        .filter_map(|(_, name)| name.strip_prefix("blk.")?.split('.').next()?.parse().ok())
-        .collect();
-    if let Some(gap) = (0u32..).zip(&indices).find(|(want, &got)| *want != got) {
-        return Err(ConvertError::MissingTensor {
-            name: format!("blk.{}.*", gap.0),
-        });
-    }
-    let layers = indices.len() as u32;
-    Ok(Backing { vocab_rows, layers })
-}
-
 pub fn convert(
     dir: &Path,
     output: &Path,
     out_type: GgmlType,
 ) -> Result<ConvertReport, ConvertError> {
+    check_out_type(out_type)?;
+    let st = SafeTensors::open(&dir.join("model.safetensors"))?;
+    let mapped = assemble::map_names(st.names())?;
+    let ck = Checkpoint::open(dir, assemble::backing(&st, &mapped)?)?;
+    assemble::write_bert(&ck, &st, &mapped, output, out_type)
+}
+
+/// A checkpoint folder (model.safetensors, config.json, tokenizer files) or an ONNX file, by what
+/// `input` is. `onnx` applies to ONNX files only.
+pub fn convert_input(
+    input: &Path,
+    onnx: &OnnxOptions,
+    output: &Path,
+    out_type: GgmlType,
+) -> Result<ConvertReport, ConvertError> {
+    if input.is_dir() {
+        if onnx.tokenizer.is_some() || onnx.pooling.is_some() || onnx.name.is_some() {
+            return Err(ConvertError::BadCheckpoint {
+                path: input.to_path_buf(),
+                reason: "tokenizer, pooling and name are options of ONNX conversion; a checkpoint folder carries its own".into(),
+            });
+        }
+        convert(input, output, out_type)
+    } else {
+        convert_onnx(input, onnx, output, out_type)
+    }
+}
+
+fn check_out_type(out_type: GgmlType) -> Result<(), ConvertError> {
     if !matches!(out_type, GgmlType::F32 | GgmlType::F16 | GgmlType::Q8_0) {
         return Err(ConvertError::UnsupportedOutType(out_type.name().to_owned()));
     }
-    let st = SafeTensors::open(&dir.join("model.safetensors"))?;
-
-    // Sorted HF names, as llama.cpp's converter orders them.
-    let mut mapped: Vec<(String, String)> = Vec::new();
-    for hf in st.names() {
-        match bert::gguf_name(hf) {
-            Some(Some(name)) => mapped.push((hf.to_owned(), name)),
-            Some(None) => {}
-            None => return Err(ConvertError::UnknownTensor { hf: hf.to_owned() }),
-        }
-    }
-    let ck = Checkpoint::open(dir, backing(&st, &mapped)?)?;
-    for required in bert::required_tensors(ck.config.num_hidden_layers) {
-        if !mapped.iter().any(|(_, n)| *n == required) {
-            return Err(ConvertError::MissingTensor { name: required });
-        }
-    }
-
-    let mut w = GgufWriter::new();
-    bert::write_metadata(&mut w, &ck, out_type)?;
-    for (hf, name) in &mapped {
-        let entry = st
-            .get(hf)
-            .ok_or_else(|| ConvertError::MissingTensor { name: hf.clone() })?;
-        let dims: Vec<u64> = entry.shape.iter().rev().copied().collect();
-        let expected = bert::expected_shape(name, &ck.config)
-            .ok_or_else(|| ConvertError::UnknownTensor { hf: hf.clone() })?;
-        if dims != expected {
-            return Err(ConvertError::WrongShape {
-                hf: hf.clone(),
-                name: name.clone(),
-                found: dims,
-                expected,
-            });
-        }
-        let values = st
-            .to_f32(entry)
-            .ok_or_else(|| ConvertError::WrongDtype { hf: hf.clone() })?;
-        let row = dims[0] as usize;
-        let mut ty = bert::storage_type(name, dims.len(), out_type);
-        let bytes = match quant::encode(&values, row, ty) {
-            Some(b) => b,
-            None => {
-                // As llama.cpp's converter does: rows that are not whole Q8_0 blocks fall back to F16.
-                ty = GgmlType::F16;
-                quant::encode(&values, row, ty).unwrap_or_default()
-            }
-        };
-        w.add_tensor(name, &dims, ty, TensorData::Bytes(bytes))?;
-    }
-    let bytes = w.write_file(output)?;
-    Ok(ConvertReport {
-        output: output.to_path_buf(),
-        tensors: mapped.len(),
-        bytes,
-        pooling: ck.pooling,
-    })
+    Ok(())
 }

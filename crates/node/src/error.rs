@@ -162,7 +162,7 @@ fn convert(e: &ConvertError) -> Failure {
     let code = match e {
         ConvertError::Io { .. } => IO,
         ConvertError::Write(gguf_embed_engine::format::WriteError::Io { .. }) => IO,
-        ConvertError::UnsupportedOutType(_) => INVALID_ARGUMENT,
+        ConvertError::UnsupportedOutType(_) | ConvertError::NeedsOption { .. } => INVALID_ARGUMENT,
         _ => MODEL_LOAD_FAILED,
     };
     let failure = Failure::new(code, e.to_string())
@@ -171,6 +171,7 @@ fn convert(e: &ConvertError) -> Failure {
         .text("tensor", e.tensor());
     match e {
         ConvertError::UnsupportedOutType(_) => failure.text("param", Some("type")),
+        ConvertError::NeedsOption { option, .. } => failure.text("param", Some(*option)),
         _ => failure,
     }
 }

@@ -21,7 +21,7 @@ use napi_derive::napi;
 use crate::embedder::CancelToken;
 use crate::job::Job;
 use crate::options::{EmbedderOptions, InspectOptions};
-use crate::tasks::convert::{ConvertTask, QuantizeTask};
+use crate::tasks::convert::{ConvertSource, ConvertTask, QuantizeTask};
 use crate::tasks::inspect::InspectTask;
 use crate::tasks::load::LoadTask;
 
@@ -90,19 +90,21 @@ pub fn native_memory() -> NativeMemory {
     }
 }
 
-/// Converts a Hugging Face BERT checkpoint folder to GGUF (f32, f16 or q8_0). An aborted `signal`
-/// cancels it if it has not started.
+/// Converts a Hugging Face BERT checkpoint folder or an ONNX export of one to GGUF (f32, f16 or
+/// q8_0). An aborted `signal` cancels it if it has not started.
 #[napi(ts_return_type = "Promise<ConvertResult>")]
 pub fn convert(
-    dir: String,
+    input: String,
     output: String,
     out_type: choices::ConvertType,
+    source: Option<ConvertSource>,
     signal: Option<AbortSignal>,
 ) -> AsyncTask<Job<ConvertTask>> {
     let task = ConvertTask {
-        dir: PathBuf::from(dir),
+        input: PathBuf::from(input),
         output: PathBuf::from(output),
         out_type,
+        source: source.unwrap_or_default(),
     };
     AsyncTask::with_optional_signal(Job::new(task), signal)
 }

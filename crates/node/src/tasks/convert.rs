@@ -1,12 +1,13 @@
 use std::path::PathBuf;
 
+use gguf_embed_engine::convert::OnnxOptions;
 use gguf_embed_engine::format::GgmlType;
-use gguf_embed_engine::profile::Pooling;
+use gguf_embed_engine::profile::Pooling as EnginePooling;
 use gguf_embed_engine::EngineError;
 use napi::Env;
 use napi_derive::napi;
 
-use crate::choices::ConvertType;
+use crate::choices::{ConvertType, Pooling};
 use crate::error::Failure;
 use crate::job::Work;
 
@@ -19,10 +20,32 @@ pub struct ConvertResult {
     pub pooling: String,
 }
 
+/// What an ONNX file does not carry (a checkpoint folder carries its own).
+#[napi(object)]
+#[derive(Default)]
+pub struct ConvertSource {
+    /// The model's tokenizer.json; found beside the model when not given.
+    pub tokenizer: Option<String>,
+    /// 'model': from a modules.json beside the tokenizer (sentence-transformers).
+    pub pooling: Option<Pooling>,
+    /// Stored as general.name (profiles and prefixes are chosen from it); the file name otherwise.
+    pub name: Option<String>,
+}
+
+/// llama.cpp's `pooling_type` ids.
+fn llama_pooling_id(p: EnginePooling) -> u32 {
+    match p {
+        EnginePooling::Mean => 1,
+        EnginePooling::Cls => 2,
+        EnginePooling::Last => 3,
+    }
+}
+
 pub struct ConvertTask {
-    pub dir: PathBuf,
+    pub input: PathBuf,
     pub output: PathBuf,
     pub out_type: ConvertType,
+    pub source: ConvertSource,
 }
 
 impl Work for ConvertTask {
@@ -35,7 +58,17 @@ impl Work for ConvertTask {
             ConvertType::F16 => GgmlType::F16,
             ConvertType::Q8_0 => GgmlType::Q8_0,
         };
-        let r = gguf_embed_engine::convert::convert(&self.dir, &self.output, ty)
+        let s = &self.source;
+        let onnx = OnnxOptions {
+            tokenizer: s.tokenizer.as_ref().map(PathBuf::from),
+            pooling: s
+                .pooling
+                .as_ref()
+                .and_then(Pooling::engine)
+                .map(llama_pooling_id),
+            name: s.name.clone(),
+        };
+        let r = gguf_embed_engine::convert::convert_input(&self.input, &onnx, &self.output, ty)
             .map_err(EngineError::from)?;
         Ok(ConvertResult {
             output: r.output.display().to_string(),
@@ -43,8 +76,8 @@ impl Work for ConvertTask {
             bytes: r.bytes as f64,
             pooling: r
                 .pooling
-                .and_then(|id| Pooling::from_llama_id(id.into()))
-                .map_or("none", Pooling::name)
+                .and_then(|id| EnginePooling::from_llama_id(id.into()))
+                .map_or("none", EnginePooling::name)
                 .into(),
         })
     }
