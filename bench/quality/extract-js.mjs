@@ -1,6 +1,7 @@
-// JSDoc/code pairs from JavaScript sources, CodeSearchNet's way: the query is the first paragraph of
-// a function's doc comment before its first `@` tag, the code is the function without the comment.
-// Parsed with the TypeScript compiler's parser (a devDependency), never with regular expressions.
+// JSDoc/code pairs from JavaScript and TypeScript sources, CodeSearchNet's way: the query is the first
+// paragraph of a function's doc comment before its first `@` tag, the code is the function without
+// the comment. Parsed with the TypeScript compiler's parser (a devDependency), never with regular
+// expressions.
 import { createRequire } from 'node:module'
 
 const ts = createRequire(import.meta.url)('typescript')
@@ -69,23 +70,61 @@ function candidate(node) {
   return false
 }
 
-/** Every documented function of one file: {name, query, code, body_lines}. */
-export function extractJs(fileName, text) {
-  const source = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.JS)
+/** The code of a node without the doc comments inside it (TypeScript's overloads each carry one,
+ *  often the query's own words): each `/** *\/` before a descendant goes, with its line when it
+ *  stood alone on it. */
+function withoutInnerDocs(node, text, source) {
+  const start = node.getStart(source)
+  const ranges = []
+  const visit = (n) => {
+    for (const r of ts.getLeadingCommentRanges(text, n.getFullStart()) ?? []) {
+      if (r.pos >= start && text.startsWith('/**', r.pos)) ranges.push(r)
+    }
+    ts.forEachChild(n, visit)
+  }
+  ts.forEachChild(node, visit)
+  const unique = [...new Map(ranges.map((r) => [r.pos, r])).values()].sort((a, b) => a.pos - b.pos)
+  let code = ''
+  let at = start
+  for (const r of unique) {
+    let from = r.pos
+    let to = r.end
+    const lineStart = text.lastIndexOf('\n', from - 1) + 1
+    if (/^[ \t]*$/.test(text.slice(Math.max(lineStart, at), from))) {
+      from = Math.max(lineStart, at)
+      while (to < text.length && (text[to] === ' ' || text[to] === '\t')) to++
+      if (text[to] === '\n') to++
+    }
+    code += text.slice(at, from)
+    at = to
+  }
+  return code + text.slice(at, node.getEnd())
+}
+
+/** Every documented function of one file: {name, query, code, body_lines}. `typescript` parses it
+ *  as TypeScript; `all` adds the undocumented functions too (query null) and each one's `text`, the
+ *  code with its doc comment. */
+export function extractJs(fileName, text, { typescript = false, all = false } = {}) {
+  const kind = typescript ? ts.ScriptKind.TS : ts.ScriptKind.JS
+  const source = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, true, kind)
   const out = []
   const visit = (node) => {
     if (candidate(node)) {
       const ranges = ts.getLeadingCommentRanges(text, node.getFullStart()) ?? []
       const doc = ranges.filter((r) => text.startsWith('/**', r.pos)).pop()
-      if (doc) {
-        const code = text.slice(node.getStart(source), node.getEnd())
+      if (doc || all) {
+        const code = typescript
+          ? withoutInnerDocs(node, text, source)
+          : text.slice(node.getStart(source), node.getEnd())
         const lines = code.split('\n').filter((l) => l.trim())
-        out.push({
+        const pair = {
           name: nameOf(node),
-          query: jsdocQuery(text.slice(doc.pos, doc.end)),
+          query: doc ? jsdocQuery(text.slice(doc.pos, doc.end)) : null,
           code,
           body_lines: Math.max(0, lines.length - 2),
-        })
+        }
+        if (all) pair.text = doc ? text.slice(doc.pos, node.getEnd()) : code
+        out.push(pair)
       }
     }
     ts.forEachChild(node, visit)

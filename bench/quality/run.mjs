@@ -52,7 +52,7 @@ const models = args.models
       .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b))
       .map((f) => join(root, '.models', f))
 
-const manifest = buildSets()
+const manifest = buildSets(languages)
 const rows = []
 for (const model of models) {
   process.stderr.write(`quality: ${basename(model)} ...\n`)
