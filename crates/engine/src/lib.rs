@@ -4,6 +4,7 @@
 
 #![deny(clippy::all)]
 
+pub mod architectures;
 mod error;
 pub mod inference;
 mod inspect;

@@ -50,6 +50,120 @@ pub struct Profile {
 }
 
 const CODE_QUERY: &str = "Represent this query for searching relevant code: ";
+const BGE_QUERY: &str = "Represent this sentence for searching relevant passages: ";
+const WEB_INSTRUCT: &str =
+    "Instruct: Given a web search query, retrieve relevant passages that answer the query\nQuery: ";
+
+/// One row of the profile table: the family matches when every `all` word occurs in the
+/// normalised `general.name` (lowercase, spaces and underscores as hyphens) as a whole
+/// hyphen-separated part or run of parts. First match wins.
+struct Row {
+    all: &'static [&'static str],
+    name: &'static str,
+    pooling: Pooling,
+    query: &'static str,
+    document: &'static str,
+}
+
+const fn row(
+    all: &'static [&'static str],
+    name: &'static str,
+    pooling: Pooling,
+    query: &'static str,
+    document: &'static str,
+) -> Row {
+    Row {
+        all,
+        name,
+        pooling,
+        query,
+        document,
+    }
+}
+
+/// What each model card says (pooling from its sentence-transformers config, prefixes from its
+/// usage section). README's Models table lists the same rows.
+const TABLE: &[Row] = &[
+    row(&["coderankembed"], "coderankembed", Pooling::Cls, CODE_QUERY, ""),
+    row(&["nomic-embed-code"], "nomic-embed-code", Pooling::Last, CODE_QUERY, ""),
+    row(
+        &["nomic-embed-text"],
+        "nomic-embed-text",
+        Pooling::Mean,
+        "search_query: ",
+        "search_document: ",
+    ),
+    row(
+        &["qwen3-embedding"],
+        "qwen3-embedding",
+        Pooling::Last,
+        "Instruct: Given a code search query, retrieve relevant code snippets that answer the query\nQuery: ",
+        "",
+    ),
+    row(
+        &["embeddinggemma"],
+        "embeddinggemma",
+        Pooling::Mean,
+        "task: search result | query: ",
+        "title: none | text: ",
+    ),
+    row(&["e5-mistral"], "e5-mistral", Pooling::Last, WEB_INSTRUCT, ""),
+    row(&["e5", "instruct"], "e5-instruct", Pooling::Mean, WEB_INSTRUCT, ""),
+    row(&["gte-qwen2"], "gte-qwen2", Pooling::Last, WEB_INSTRUCT, ""),
+    row(
+        &["llama-embed-nemotron"],
+        "llama-embed-nemotron",
+        Pooling::Mean,
+        "Instruct: Given a question, retrieve passages that answer the question\nQuery: ",
+        "",
+    ),
+    row(&["e5"], "e5", Pooling::Mean, "query: ", "passage: "),
+    row(&["bge-m3"], "bge-m3", Pooling::Cls, "", ""),
+    row(
+        &["snowflake-arctic-embed", "v2.0"],
+        "arctic-embed-v2",
+        Pooling::Cls,
+        "query: ",
+        "",
+    ),
+    row(&["snowflake-arctic-embed"], "arctic-embed", Pooling::Cls, BGE_QUERY, ""),
+    row(&["mxbai-embed"], "mxbai-embed", Pooling::Cls, BGE_QUERY, ""),
+    row(&["bge", "en"], "bge", Pooling::Cls, BGE_QUERY, ""),
+    row(&["bge", "small"], "bge", Pooling::Cls, BGE_QUERY, ""),
+    row(&["bge", "base"], "bge", Pooling::Cls, BGE_QUERY, ""),
+    row(&["bge", "large"], "bge", Pooling::Cls, BGE_QUERY, ""),
+    row(
+        &["jina-embeddings-v3"],
+        "jina-embeddings-v3",
+        Pooling::Mean,
+        "Represent the query for retrieving evidence documents: ",
+        "Represent the document for retrieval: ",
+    ),
+    row(&["jina-embeddings-v2"], "jina-embeddings-v2", Pooling::Mean, "", ""),
+    row(&["granite-embedding"], "granite-embedding", Pooling::Cls, "", ""),
+    row(&["gte-modernbert"], "gte-modernbert", Pooling::Cls, "", ""),
+    row(&["gte"], "gte", Pooling::Mean, "", ""),
+    row(&["minilm"], "all-minilm", Pooling::Mean, "", ""),
+];
+
+/// `general.name` as converters write it varies ("Qwen3-Embedding-0.6B", "Qwen3 Embedding 0.6B"):
+/// lowercase, with spaces and underscores as hyphens.
+fn normalise(name: &str) -> String {
+    name.to_lowercase()
+        .chars()
+        .map(|c| if c == ' ' || c == '_' { '-' } else { c })
+        .collect()
+}
+
+/// Whether `word` (itself hyphenated or not) is a run of whole hyphen-separated parts of `name`.
+fn has_word(name: &str, word: &str) -> bool {
+    name.match_indices(word).any(|(i, _)| {
+        let before = name[..i].chars().next_back();
+        let after = name[i + word.len()..].chars().next();
+        before.is_none_or(|c| c == '-' || c == '/')
+            && after.is_none_or(|c| c == '-' || c == '.' && word.starts_with('v'))
+    })
+}
 
 /// Facts the profile is chosen from.
 #[derive(Debug, Clone, Default)]
@@ -86,16 +200,9 @@ impl ModelFacts {
         let causal_key = g
             .get(&format!("{architecture}.attention.causal"))
             .and_then(|v| v.as_bool());
-        let encoder = matches!(
-            architecture.as_str(),
-            "bert"
-                | "nomic-bert"
-                | "nomic-bert-moe"
-                | "jina-bert-v2"
-                | "modern-bert"
-                | "neo-bert"
-                | "t5encoder"
-        );
+        // llama.cpp runs these without a KV cache, attending both ways (gemma-embedding too,
+        // though its GGUFs carry no causal key).
+        let encoder = crate::architectures::is_encoder(&architecture);
         let causal = causal_key.unwrap_or(!encoder);
         let kv_bytes_per_token = if causal {
             kv_bytes_per_token(g, &architecture)
@@ -156,48 +263,20 @@ fn kv_bytes_per_token<B: AsRef<[u8]>>(g: &Gguf<B>, arch: &str) -> u64 {
 /// Picks the profile from the model's metadata. Names are matched case-insensitively on
 /// `general.name`; the pooling stored in the file wins over the family default when present.
 pub fn choose(facts: &ModelFacts) -> Profile {
-    let name = facts.name.to_lowercase();
+    let name = normalise(&facts.name);
     let stored = facts.pooling_id.and_then(Pooling::from_llama_id);
     let fallback = if facts.causal {
         Pooling::Last
     } else {
         Pooling::Mean
     };
-    let (family, pooling, query, document): (&'static str, Pooling, &str, &str) = if name
-        .contains("coderankembed")
-    {
-        ("coderankembed", Pooling::Cls, CODE_QUERY, "")
-    } else if name.contains("nomic-embed-code") || name.contains("nomic embed code") {
-        ("nomic-embed-code", Pooling::Last, CODE_QUERY, "")
-    } else if name.contains("nomic-embed-text") || name.contains("nomic embed text") {
-        (
-            "nomic-embed-text",
-            Pooling::Mean,
-            "search_query: ",
-            "search_document: ",
-        )
-    } else if name.contains("qwen3-embedding") || name.contains("qwen3 embedding") {
-        (
-                "qwen3-embedding",
-                Pooling::Last,
-                "Instruct: Given a code search query, retrieve relevant code snippets that answer the query\nQuery: ",
-                "",
-            )
-    } else if name.contains("bge")
-        && (name.contains("en") || name.contains("small") || name.contains("base"))
-    {
-        (
-            "bge",
-            Pooling::Cls,
-            "Represent this sentence for searching relevant passages: ",
-            "",
-        )
-    } else if name.contains("minilm") {
-        ("all-minilm", Pooling::Mean, "", "")
-    } else if facts.causal {
-        ("generic-decoder", fallback, "", "")
-    } else {
-        ("generic-encoder", fallback, "", "")
+    let row = TABLE
+        .iter()
+        .find(|r| r.all.iter().all(|w| has_word(&name, w)));
+    let (family, pooling, query, document) = match row {
+        Some(r) => (r.name, r.pooling, r.query, r.document),
+        None if facts.causal => ("generic-decoder", fallback, "", ""),
+        None => ("generic-encoder", fallback, "", ""),
     };
     Profile {
         name: family,
@@ -258,6 +337,51 @@ mod tests {
             (p.query_prefix.as_str(), p.document_prefix.as_str()),
             ("search_query: ", "search_document: ")
         );
+    }
+
+    #[test]
+    fn hub_names_select_their_family() {
+        for (arch, name, causal, family, pooling, query) in [
+            ("bert", "bge-m3", false, "bge-m3", Pooling::Cls, ""),
+            ("bert", "Bge M3", false, "bge-m3", Pooling::Cls, ""),
+            ("bert", "multilingual-e5-small", false, "e5", Pooling::Mean, "query: "),
+            ("bert", "Multilingual E5 Base", false, "e5", Pooling::Mean, "query: "),
+            ("bert", "e5-small-v2", false, "e5", Pooling::Mean, "query: "),
+            ("bert", "multilingual-e5-large-instruct", false, "e5-instruct", Pooling::Mean, WEB_INSTRUCT),
+            ("llama", "e5-mistral-7b-instruct", true, "e5-mistral", Pooling::Last, WEB_INSTRUCT),
+            ("qwen2", "gte-Qwen2-7B-instruct", true, "gte-qwen2", Pooling::Last, WEB_INSTRUCT),
+            ("bert", "gte-small", false, "gte", Pooling::Mean, ""),
+            ("bert", "mxbai-embed-large-v1", false, "mxbai-embed", Pooling::Cls, BGE_QUERY),
+            ("bert", "snowflake-arctic-embed-m-v1.5", false, "arctic-embed", Pooling::Cls, BGE_QUERY),
+            ("bert", "snowflake-arctic-embed-l-v2.0", false, "arctic-embed-v2", Pooling::Cls, "query: "),
+            ("bert", "bge-large-en-v1.5", false, "bge", Pooling::Cls, BGE_QUERY),
+            ("jina-bert-v2", "jina-embeddings-v2-base-code", false, "jina-embeddings-v2", Pooling::Mean, ""),
+            ("jina-bert-v2", "Jina Embeddings V2 Base En", false, "jina-embeddings-v2", Pooling::Mean, ""),
+            ("nomic-bert-moe", "Nomic Embed Text V2 Moe", false, "nomic-embed-text", Pooling::Mean, "search_query: "),
+            ("gemma-embedding", "Embeddinggemma 300m", false, "embeddinggemma", Pooling::Mean, "task: search result | query: "),
+            ("qwen3", "Qwen3 Embedding 8B", true, "qwen3-embedding", Pooling::Last, "Instruct: Given a code search query, retrieve relevant code snippets that answer the query\nQuery: "),
+            ("modern-bert", "granite-embedding-english-r2", false, "granite-embedding", Pooling::Cls, ""),
+            ("bert", "Granite Embedding 278m Multilingual", false, "granite-embedding", Pooling::Cls, ""),
+            ("modern-bert", "gte-modernbert-base", false, "gte-modernbert", Pooling::Cls, ""),
+            ("llama-embed", "llama-embed-nemotron-8b", true, "llama-embed-nemotron", Pooling::Mean, "Instruct: Given a question, retrieve passages that answer the question\nQuery: "),
+            ("bert", "paraphrase-multilingual-MiniLM-L12-v2", false, "all-minilm", Pooling::Mean, ""),
+            // Words only as whole parts: "green" holds "e5"-like noise but no family.
+            ("bert", "greene5x", false, "generic-encoder", Pooling::Mean, ""),
+        ] {
+            let p = choose(&facts(arch, name, None, causal));
+            assert_eq!(
+                (p.name, p.pooling, p.query_prefix.as_str()),
+                (family, pooling, query),
+                "{name}"
+            );
+        }
+        let p = choose(&facts(
+            "gemma-embedding",
+            "embeddinggemma-300m",
+            Some(1),
+            false,
+        ));
+        assert_eq!(p.document_prefix, "title: none | text: ");
     }
 
     #[test]
