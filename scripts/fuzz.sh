@@ -2,6 +2,8 @@
 # Coverage-guided fuzzing (libFuzzer through cargo-fuzz) of the readers of hostile files:
 #   parse       the GGUF reader, seeded with the hostile corpus
 #   checkpoint  convert's readers of config.json, tokenizer.json and safetensors headers
+#   onnx        convert's ONNX reader (protobuf wire format, graph, initializers), seeded with small
+#               exports laid out as torch writes them
 # Usage: scripts/fuzz.sh [SECONDS] [TARGET]   (default 600 seconds, every target in turn)
 set -euo pipefail
 seconds=${1:-600}
@@ -33,4 +35,9 @@ if [ -z "$only" ] || [ "$only" = checkpoint ]; then
   python3 "$root/crates/convert/fuzz/seed.py" "$root/crates/convert/fuzz/corpus/checkpoint"
   # An allocation sized by a declared number (a 4294967295-token vocabulary) is a crash here.
   fuzz convert checkpoint -rss_limit_mb=2048 -malloc_limit_mb=1024
+fi
+if [ -z "$only" ] || [ "$only" = onnx ]; then
+  seeds="$root/crates/convert/fuzz/corpus/onnx"
+  cargo run -q --manifest-path "$root/Cargo.toml" -p gguf-embed-convert --example onnx_seeds -- "$seeds"
+  fuzz convert onnx -rss_limit_mb=2048 -malloc_limit_mb=1024 -max_len=65536
 fi

@@ -154,6 +154,14 @@ pub fn bert_layout<'m, 'a>(model: &'m Model<'a>) -> Result<Layout<'m, 'a>, Layou
     let g = Graph::new(model);
     refuse_foreign_ops(&g)?;
 
+    for t in &model.graph.initializers {
+        if matches!(t.data_type, dtype::UINT8 | dtype::INT8) && t.dims.len() >= 2 {
+            return Err(LayoutError::Quantized {
+                op: format!("{} initializer", dtype::name(t.data_type)),
+                node: t.name.to_owned(),
+            });
+        }
+    }
     let mut tensors: BTreeMap<String, Weight> = BTreeMap::new();
     // Initializer name -> the checkpoint name it was given.
     let mut claimed: HashMap<&str, String> = HashMap::new();
@@ -234,12 +242,6 @@ pub fn bert_layout<'m, 'a>(model: &'m Model<'a>) -> Result<Layout<'m, 'a>, Layou
             continue;
         }
         let n = t.n_elements().unwrap_or(u64::MAX);
-        if matches!(t.data_type, dtype::UINT8 | dtype::INT8) && t.dims.len() >= 2 {
-            return Err(LayoutError::Quantized {
-                op: format!("{} initializer", dtype::name(t.data_type)),
-                node: t.name.to_owned(),
-            });
-        }
         // Scalars (scales, epsilons) and integer shape constants are the graph's own arithmetic.
         if values::is_float(t) && n > 1 {
             return unmapped(
