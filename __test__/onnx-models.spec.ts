@@ -3,8 +3,43 @@
 // original ONNX file with Hugging Face tokenizers (scripts/oracle/onnx_reference.py).
 import test from 'ava'
 
-import { Embedder } from 'gguf-embed'
-import { ONNX_MODELS, cosine, onnxModelFile, onnxReference, onnxTensorCheck, pythonFunctions } from './helpers'
+import { execFile } from 'node:child_process'
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+
+import { Embedder, EmbedError, convert } from 'gguf-embed'
+import {
+  ONNX_MODELS,
+  cosine,
+  onnxModelFile,
+  onnxReference,
+  onnxSource,
+  onnxTensorCheck,
+  pythonFunctions,
+  root,
+} from './helpers'
+
+const scratch = mkdtempSync(join(tmpdir(), 'gguf-onnx-'))
+
+test('convert() on an ONNX file writes what npm run models made; without a pooling it names the option', async (t) => {
+  const { onnx, tokenizer } = onnxSource('bge-small-en-v1.5')
+  const out = join(scratch, 'bge.q8_0.gguf')
+  // The tokenizer is found beside the model (langchain4j names it <model>-tokenizer.json).
+  const r = await convert(onnx, out, { type: 'q8_0', pooling: 'cls' })
+  t.is(r.pooling, 'cls')
+  t.true(readFileSync(out).equals(readFileSync(onnxModelFile('bge-small-en-v1.5', 'q8_0'))))
+  const e = await t.throwsAsync(convert(onnx, join(scratch, 'x.gguf'), { tokenizer }), { instanceOf: EmbedError })
+  t.is(e?.code, 'INVALID_ARGUMENT')
+  t.is(e?.param, 'pooling')
+  const cli = join(root, 'dist', 'src', 'cli.js')
+  const failed = await promisify(execFile)('node', [cli, 'convert', onnx, '-o', join(scratch, 'y.gguf')]).catch(
+    (err: { code: number; stderr: string }) => err,
+  )
+  t.not((failed as { code: number }).code, 0)
+  t.regex((failed as { stderr: string }).stderr, /INVALID_ARGUMENT.*pooling/)
+})
 
 const prose = [
   'a',
