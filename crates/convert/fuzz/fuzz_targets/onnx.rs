@@ -10,9 +10,9 @@ use gguf_embed_convert::{convert_onnx, parse_onnx, OnnxOptions};
 use gguf_embed_format::GgmlType;
 use libfuzzer_sys::fuzz_target;
 
-const TOKENIZER: &str = r#"{"added_tokens": [{"id": 0, "content": "[PAD]", "special": true}, {"id": 1, "content": "[UNK]", "special": true}, {"id": 2, "content": "[CLS]", "special": true}, {"id": 3, "content": "[SEP]", "special": true}, {"id": 4, "content": "[MASK]", "special": true}],
+const TOKENIZER: &str = r###"{"added_tokens": [{"id": 0, "content": "[PAD]", "special": true}, {"id": 1, "content": "[UNK]", "special": true}, {"id": 2, "content": "[CLS]", "special": true}, {"id": 3, "content": "[SEP]", "special": true}, {"id": 4, "content": "[MASK]", "special": true}],
 "post_processor": {"type": "TemplateProcessing", "single": [{"SpecialToken": {"id": "[CLS]"}}, {"Sequence": {"id": "A"}}, {"SpecialToken": {"id": "[SEP]"}}]},
-"model": {"type": "WordPiece", "unk_token": "[UNK]", "vocab": {"[PAD]": 0, "[UNK]": 1, "[CLS]": 2, "[SEP]": 3, "[MASK]": 4, "def": 5, "return": 6, "add": 7, "(": 8, ")": 9, "x": 10, "##s": 11, "w12": 12, "w13": 13, "w14": 14, "w15": 15}}}"#;
+"model": {"type": "WordPiece", "unk_token": "[UNK]", "vocab": {"[PAD]": 0, "[UNK]": 1, "[CLS]": 2, "[SEP]": 3, "[MASK]": 4, "def": 5, "return": 6, "add": 7, "(": 8, ")": 9, "x": 10, "##s": 11, "w12": 12, "w13": 13, "w14": 14, "w15": 15}}}"###;
 
 fn folder() -> &'static PathBuf {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
