@@ -368,3 +368,325 @@ fn a_special_id_of_u32_max_means_none_and_is_accepted() {
     drop(e);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+fn check_of(kvs: &Kvs, tensors: &Tensors) -> Option<gguf_embed_engine::preflight::PreflightError> {
+    let mut w = GgufWriter::new();
+    for (k, v) in kvs {
+        w.add(k, v.clone()).unwrap();
+    }
+    for (name, dims, ty, data) in tensors {
+        w.add_tensor(name, dims, *ty, TensorData::Bytes(data.clone()))
+            .unwrap();
+    }
+    let mut bytes = Vec::new();
+    w.write_to(&mut bytes).unwrap();
+    preflight(&Gguf::from_bytes(bytes, &Limits::default()).unwrap()).err()
+}
+
+fn load_err(dir: &Path, kvs: &Kvs, tensors: &Tensors) -> Option<EngineError> {
+    let file = dir.join("derived.gguf");
+    write(&file, kvs, tensors);
+    let r = Embedder::load(
+        &file,
+        &EmbedderOptions {
+            threads: Some(1),
+            ..Default::default()
+        },
+    );
+    std::fs::remove_file(&file).unwrap();
+    r.err()
+}
+
+/// The case: MiniLM with one `blk.0` bias removed passed preflight and came back from
+/// llama.cpp as an unnamed load failure. Now each tensor defect names its tensor.
+#[test]
+fn minilm_tensor_defects_name_the_tensor() {
+    let (kvs, tensors) = read(&minilm());
+    let dir = std::env::temp_dir().join(format!("gguf-preflight-t-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    type TensorEdit = fn(&mut Kvs, &mut Tensors);
+    let cases: Vec<(&str, &str, TensorEdit)> = vec![
+        ("MissingTensor", "blk.0.attn_output_norm.bias", |_, t| {
+            t.retain(|x| x.0 != "blk.0.attn_output_norm.bias")
+        }),
+        ("MissingTensor", "blk.5.layer_output_norm.bias", |_, t| {
+            t.retain(|x| x.0 != "blk.5.layer_output_norm.bias")
+        }),
+        ("MissingTensor", "token_embd_norm.bias", |_, t| {
+            t.retain(|x| x.0 != "token_embd_norm.bias")
+        }),
+        ("MissingTensor", "position_embd.weight", |_, t| {
+            t.retain(|x| x.0 != "position_embd.weight")
+        }),
+        ("TensorShape", "blk.0.ffn_up.bias", |_, t| {
+            let b = t.iter_mut().find(|x| x.0 == "blk.0.ffn_up.bias").unwrap();
+            b.1 = vec![1535];
+            b.3.truncate(1535 * 4);
+        }),
+        ("TensorType", "blk.0.attn_output_norm.weight", |_, t| {
+            let b = t
+                .iter_mut()
+                .find(|x| x.0 == "blk.0.attn_output_norm.weight")
+                .unwrap();
+            b.2 = GgmlType::F16;
+            b.3.truncate(384 * 2);
+        }),
+        ("TensorType", "token_types.weight", |_, t| {
+            let b = t.iter_mut().find(|x| x.0 == "token_types.weight").unwrap();
+            b.2 = GgmlType::F16;
+            b.3.truncate(384 * 2 * 2);
+        }),
+        ("UnexpectedTensor", "blk.6.attn_q.weight", |_, t| {
+            let q = t.iter().find(|x| x.0 == "blk.0.attn_q.weight").unwrap();
+            t.push(("blk.6.attn_q.weight".into(), q.1.clone(), q.2, q.3.clone()));
+        }),
+        ("TokenTypeCount", "", |k, _| {
+            set(k, "tokenizer.ggml.token_type_count", MetaValue::U32(0))
+        }),
+        ("MissingKey", "", |k, _| {
+            k.retain(|(key, _)| key != "bert.attention.layer_norm_epsilon")
+        }),
+    ];
+    for (check, tensor, edit) in cases {
+        let (mut k, mut t) = (kvs.clone(), tensors.clone());
+        edit(&mut k, &mut t);
+        let err = check_of(&k, &t);
+        let got = err
+            .as_ref()
+            .map(|e| (e.check, e.tensor.clone().unwrap_or_default()));
+        assert_eq!(got, Some((check, tensor.to_owned())), "{err:?}");
+        match load_err(&dir, &k, &t) {
+            Some(EngineError::Preflight { source, .. }) => assert_eq!(source.check, check),
+            other => panic!("{check} {tensor}: {other:?}"),
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Per family: every tensor of the synthetic model removed in turn. Removing a required one is
+/// refused by name; removing one preflight calls optional must load in llama.cpp (the table's
+/// claim, checked against llama.cpp itself). A misshapen copy of each is refused by name.
+#[test]
+fn each_family_names_each_missing_or_misshapen_tensor() {
+    use gguf_embed_engine::synthetic::{recipes, write_model};
+    let dir = std::env::temp_dir().join(format!("gguf-preflight-f-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut seen = std::collections::HashSet::new();
+    for r in recipes() {
+        if !seen.insert(r.spec.arch) {
+            continue;
+        }
+        let base = dir.join("base.gguf");
+        let vocab = root().join(".cache/llama.cpp/models").join(r.vocab);
+        write_model(&r.spec, &vocab, &base).unwrap();
+        let (kvs, tensors) = read(&base);
+        std::fs::remove_file(&base).unwrap();
+        assert!(check_of(&kvs, &tensors).is_none(), "{}", r.label);
+        let (mut required, mut optional) = (0, 0);
+        // Layer 0 and the global tensors (the last layer repeats layer 0's rules).
+        for (name, dims, ty, data) in tensors.iter().filter(|t| !t.0.contains("blk.1.")) {
+            let without: Tensors = tensors.iter().filter(|t| &t.0 != name).cloned().collect();
+            match check_of(&kvs, &without) {
+                Some(e) => {
+                    // Without a fused attn_qkv, most families ask for separate Q, K, V.
+                    let q = name.replace("attn_qkv.weight", "attn_q.weight");
+                    let named = e.tensor.as_deref().filter(|t| *t == name || *t == q);
+                    assert_eq!(
+                        (e.check, named),
+                        ("MissingTensor", e.tensor.as_deref()),
+                        "{}: {e}",
+                        r.label
+                    );
+                    required += 1;
+                }
+                None => {
+                    optional += 1;
+                    let err = load_err(&dir, &kvs, &without);
+                    assert!(err.is_none(), "{}: without {name}: {err:?}", r.label);
+                }
+            }
+            // One more row (or element): llama.cpp would say "wrong shape".
+            let mut shape = dims.clone();
+            *shape.last_mut().unwrap() += 1;
+            let row: u64 = dims[..dims.len() - 1].iter().product();
+            let mut bytes = data.clone();
+            bytes.extend(vec![0u8; (row * ty.type_size() / ty.block_size()) as usize]);
+            let misshapen: Tensors = tensors
+                .iter()
+                .map(|t| {
+                    if &t.0 == name {
+                        (t.0.clone(), shape.clone(), t.2, bytes.clone())
+                    } else {
+                        t.clone()
+                    }
+                })
+                .collect();
+            let e = check_of(&kvs, &misshapen);
+            let expected = if name == "token_embd.weight" {
+                "VocabSize"
+            } else {
+                "TensorShape"
+            };
+            assert_eq!(
+                e.as_ref().map(|e| (e.check, e.tensor.as_deref())),
+                Some((expected, Some(name.as_str()))),
+                "{}: {e:?}",
+                r.label
+            );
+        }
+        eprintln!(
+            "{}: {required} required, {optional} optional tensors checked",
+            r.label
+        );
+        assert!(required >= 5, "{}", r.label);
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Hyper-parameters a family requires or llama.cpp asserts on, one defect per file.
+#[test]
+fn family_hyper_parameters_are_checked_before_llama_cpp() {
+    use gguf_embed_engine::synthetic::{recipes, write_model};
+    let dir = std::env::temp_dir().join(format!("gguf-preflight-h-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cases: Vec<(&str, &str, &str, Option<MetaValue>)> = vec![
+        (
+            "gemma-embedding",
+            "gemma-embedding.dense_2_feat_in",
+            "DenseFeatures",
+            Some(MetaValue::U32(65)),
+        ),
+        (
+            "gemma-embedding",
+            "gemma-embedding.dense_3_feat_out",
+            "DenseFeatures",
+            Some(MetaValue::U32(32)),
+        ),
+        (
+            "gemma-embedding",
+            "gemma-embedding.attention.sliding_window_pattern",
+            "SwaPattern",
+            Some(MetaValue::U32(6)),
+        ),
+        (
+            "gemma-embedding",
+            "gemma-embedding.attention.sliding_window_pattern",
+            "SwaPattern",
+            Some(MetaValue::U32(1)),
+        ),
+        (
+            "gemma-embedding",
+            "gemma-embedding.attention.sliding_window",
+            "MissingKey",
+            None,
+        ),
+        (
+            "t5encoder",
+            "t5encoder.attention.relative_buckets_count",
+            "MissingKey",
+            None,
+        ),
+        (
+            "nomic-bert-moe",
+            "nomic-bert-moe.expert_used_count",
+            "ExpertCount",
+            Some(MetaValue::U32(0)),
+        ),
+        (
+            "nomic-bert",
+            "tokenizer.ggml.token_type_count",
+            "TokenTypeCount",
+            None,
+        ),
+        ("qwen2", "qwen2.attention.head_count", "MissingKey", None),
+        (
+            "qwen2",
+            "qwen2.rope.dimension_count",
+            "HeadSize",
+            Some(MetaValue::U32(8)),
+        ),
+        (
+            "llama",
+            "llama.rope.dimension_count",
+            "HeadSize",
+            Some(MetaValue::U32(8)),
+        ),
+        (
+            "eurobert",
+            "eurobert.attention.value_length",
+            "HeadSize",
+            Some(MetaValue::U32(8)),
+        ),
+        (
+            "neo-bert",
+            "neo-bert.attention.layer_norm_rms_epsilon",
+            "MissingKey",
+            None,
+        ),
+        (
+            "modern-bert",
+            "modern-bert.feed_forward_length",
+            "MissingKey",
+            None,
+        ),
+    ];
+    let recipes = recipes();
+    for (arch, key, check, value) in cases {
+        let r = recipes.iter().find(|r| r.spec.arch == arch).unwrap();
+        let base = dir.join("base.gguf");
+        let vocab = root().join(".cache/llama.cpp/models").join(r.vocab);
+        write_model(&r.spec, &vocab, &base).unwrap();
+        let (mut kvs, tensors) = read(&base);
+        match value {
+            Some(v) => set(&mut kvs, key, v),
+            None => kvs.retain(|(k, _)| k != key),
+        }
+        let err = check_of(&kvs, &tensors);
+        assert_eq!(
+            err.as_ref().map(|e| e.check),
+            Some(check),
+            "{arch} {key}: {err:?}"
+        );
+        match load_err(&dir, &kvs, &tensors) {
+            Some(EngineError::Preflight { source, .. }) => assert_eq!(source.check, check),
+            other => panic!("{arch} {key}: {other:?}"),
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// jina-bert-v2's ffn_up is n_ff or 2 x n_ff wide; llama.cpp asserts (aborts) on anything else.
+#[test]
+fn jina_ffn_up_of_another_width_is_refused_not_asserted() {
+    use gguf_embed_engine::synthetic::{recipes, write_model};
+    let dir = std::env::temp_dir().join(format!("gguf-preflight-j-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let r = recipes()
+        .into_iter()
+        .find(|r| r.spec.arch == "jina-bert-v2")
+        .unwrap();
+    let base = dir.join("base.gguf");
+    write_model(
+        &r.spec,
+        &root().join(".cache/llama.cpp/models").join(r.vocab),
+        &base,
+    )
+    .unwrap();
+    let (kvs, mut tensors) = read(&base);
+    let up = tensors
+        .iter_mut()
+        .find(|t| t.0 == "blk.0.ffn_up.weight")
+        .unwrap();
+    up.1 = vec![64, 384];
+    up.3 = vec![0u8; 64 * 384 * 2];
+    let err = check_of(&kvs, &tensors).unwrap();
+    assert_eq!(
+        (err.check, err.tensor.as_deref()),
+        ("TensorShape", Some("blk.0.ffn_up.weight"))
+    );
+    assert!(matches!(
+        load_err(&dir, &kvs, &tensors),
+        Some(EngineError::Preflight { .. })
+    ));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

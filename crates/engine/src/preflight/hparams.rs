@@ -229,7 +229,7 @@ pub(super) fn family_parameters<B: AsRef<[u8]>>(
     }
     swa_pattern(c, n_layer)?;
     let n_cls_out = match c.g.get(&c.key("classifier.output_labels")) {
-        Some(Value::Array(a)) if a.len() > 0 => a.len(),
+        Some(Value::Array(a)) if !a.is_empty() => a.len(),
         _ => 1,
     };
     let longrope =

@@ -53,32 +53,27 @@ pub(super) fn tensors<B: AsRef<[u8]>>(
                 );
             }
             None => {}
-            Some(_)
-                if rule.f32_only
-                    && c.g
-                        .tensor(&rule.name)
-                        .is_some_and(|t| t.ggml_type != GgmlType::F32) =>
-            {
+            Some(shape) if !rule.shapes.iter().any(|s| same_shape(s, &shape)) => {
+                let expected = match rule.shapes.as_slice() {
+                    [one] => format!("{one:?}"),
+                    many => format!("one of {many:?}"),
+                };
                 return fail_tensor(
-                    "TensorType",
+                    "TensorShape",
                     &rule.name,
-                    format!(
-                        "{} is {:?}; llama.cpp adds it to F32 activations as it is, which aborts unless it is F32",
-                        rule.name,
-                        c.g.tensor(&rule.name).map(|t| t.ggml_type)
-                    ),
+                    format!("{} is {shape:?}, {} expects {expected}", rule.name, c.arch),
                 );
             }
-            Some(shape) => {
-                if !rule.shapes.iter().any(|s| same_shape(s, &shape)) {
-                    let expected = match rule.shapes.as_slice() {
-                        [one] => format!("{one:?}"),
-                        many => format!("one of {many:?}"),
-                    };
+            Some(_) => {
+                let ty = c.g.tensor(&rule.name).map(|t| t.ggml_type);
+                if rule.f32_only && ty != Some(GgmlType::F32) {
                     return fail_tensor(
-                        "TensorShape",
+                        "TensorType",
                         &rule.name,
-                        format!("{} is {shape:?}, {} expects {expected}", rule.name, c.arch),
+                        format!(
+                            "{} is {ty:?}; llama.cpp adds it to F32 activations as it is, which aborts unless it is F32",
+                            rule.name
+                        ),
                     );
                 }
             }
