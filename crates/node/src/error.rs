@@ -107,7 +107,8 @@ impl From<EngineError> for Failure {
             EngineError::Backend(_) => f(MODEL_LOAD_FAILED).kind("Backend"),
             EngineError::Preflight { path, source } => f(GGUF_INVALID)
                 .kind(source.check)
-                .text("path", Some(path.display().to_string())),
+                .text("path", Some(path.display().to_string()))
+                .text("tensor", source.tensor.as_deref()),
             EngineError::ModelLoad { path, .. } => f(MODEL_LOAD_FAILED)
                 .kind("ModelLoad")
                 .text("path", Some(path.display().to_string())),
