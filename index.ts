@@ -18,7 +18,7 @@ export type {
   EmbedWithUsageResult,
 } from './src/embedder'
 export { StaticEmbedder, distill } from './src/static'
-export type { StaticEmbedderOptions, StaticEmbedOptions, StaticInfo, DistillOptions } from './src/static'
+export type { StaticEmbedderOptions, StaticEmbedOptions, StaticInfo, DistillOptions, DistillPhase } from './src/static'
 export type { DistillResult } from './src/native'
 export { pull, parseModelUri, cachedPath, isModelUri } from './src/download'
 export type { PullOptions, ModelUri } from './src/download'

@@ -4,4 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+# the static tiers (and the corpus they are fitted on), if not made yet
+bash scripts/models.sh >/dev/null
 node bench/quality/run.mjs "$@"

@@ -97,6 +97,8 @@ export class StaticEmbedder {
   }
 }
 
+export type DistillPhase = 'vocabulary' | 'corpus' | 'fit'
+
 export interface DistillOptions {
   /** Dimensions kept by PCA. @default min(256, the model's) */
   dimensions?: number
@@ -110,11 +112,31 @@ export interface DistillOptions {
   from?: native.TableSource
   threads?: number
   /**
-   * Polled while tokens are embedded. If it throws, it is not called again and distill stops, as
-   * if aborted, rejecting with INVALID_ARGUMENT (its exception as `cause`).
+   * 'identifiers': split camelCase, snake_case and letter/digit runs before the tokenizer
+   * (`parseHttpHeader` -> `parse Http Header`), recorded in the table so every caller of it, for
+   * documents and queries alike, gets the same treatment; 'none': text as it is. @default 'identifiers'
    */
-  onProgress?: (progress: { done: number; total: number }) => void
-  /** Stops distill between batches of the vocabulary pass: ABORTED, nothing written. */
+  pretokenize?: native.PretokenizeRule
+  /**
+   * A training corpus: JSON Lines of `{"text": "...", "kind"?: "query" | "document"}`. With it the
+   * tokens are weighted by their frequency in it, and the rows fitted so each text's mean of rows
+   * predicts the model's own vector of that text (model2vec's tokenlearn idea, solved by least
+   * squares). Keep it disjoint from whatever you evaluate on.
+   */
+  corpus?: string
+  /** 'corpus' (SIF from the corpus's token counts) or 'zipf' (by vocabulary order). @default 'corpus' with a corpus */
+  weighting?: native.TokenWeighting
+  /** Fit the rows to the model's vectors of the corpus. @default true */
+  fit?: boolean
+  /** How strongly the fit keeps rows near the distilled ones (relative). @default 1 */
+  regularization?: number
+  /**
+   * Polled while distill works: `phase` is 'vocabulary' (tokens through the model), 'corpus' (corpus
+   * texts through the model) or 'fit' (iterations). If it throws, it is not called again and distill
+   * stops, as if aborted, rejecting with INVALID_ARGUMENT (its exception as `cause`).
+   */
+  onProgress?: (progress: { phase: DistillPhase; done: number; total: number }) => void
+  /** Stops distill between batches and fit iterations: ABORTED, nothing written. */
   signal?: AbortSignal
 }
 
@@ -133,7 +155,7 @@ export async function distill(
   const progress = new native.DistillProgress()
   const cancel = new native.CancelToken()
   const report = () => {
-    callback.call({ done: progress.done, total: progress.total })
+    callback.call({ phase: progress.phase as DistillPhase, done: progress.done, total: progress.total })
     if (callback.error) cancel.cancel()
   }
   const timer = onProgress ? setInterval(() => progress.total && report(), 200) : undefined

@@ -44,6 +44,8 @@ export const POOLINGS = closedSet<native.Pooling>()(['model', 'mean', 'cls', 'la
 export const TRUNCATES = closedSet<native.Truncate>()(['end', 'error'])
 export const KINDS = closedSet<native.Kind>()(['query', 'document'])
 export const DISTILL_SOURCES = closedSet<native.TableSource>()(['auto', 'token-embd', 'transformer'])
+export const PRETOKENIZE_RULES = closedSet<native.PretokenizeRule>()(['identifiers', 'none'])
+export const TOKEN_WEIGHTINGS = closedSet<native.TokenWeighting>()(['corpus', 'zipf'])
 export const CONVERT_TYPES = closedSet<native.ConvertType>()(['f32', 'f16', 'q8_0'])
 export const QUANTIZE_TYPES = closedSet<native.QuantizeType>()([
   'q4_0',
@@ -133,6 +135,12 @@ const ofType =
 export const boolean = ofType('boolean')
 export const string = ofType('string')
 export const callback = ofType('function')
+
+/** A finite number above zero (a strength, a scale). */
+export const positiveNumber: Check = (name, v) => {
+  if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v > 0))
+    fail(name, 'a finite number above 0', v)
+}
 
 /** Duck-typed rather than `instanceof`: signals from another realm or a polyfill work too. */
 export const signal: Check = (name, v) => {
@@ -307,6 +315,11 @@ export const SCHEMAS = {
     bits: integer(RANGES.bits),
     from: oneOf(DISTILL_SOURCES),
     threads: integer(RANGES.threads),
+    pretokenize: oneOf(PRETOKENIZE_RULES),
+    corpus: optionalPath,
+    weighting: oneOf(TOKEN_WEIGHTINGS),
+    fit: boolean,
+    regularization: positiveNumber,
     onProgress: callback,
     signal,
   },

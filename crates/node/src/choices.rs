@@ -93,6 +93,26 @@ impl From<&TableSource> for TableFrom {
     }
 }
 
+/// What distill does to text before the tokenizer (recorded in the table).
+#[napi(string_enum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PretokenizeRule {
+    #[napi(value = "none")]
+    None,
+    #[napi(value = "identifiers")]
+    Identifiers,
+}
+
+/// How distill weights tokens in a text's mean.
+#[napi(string_enum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenWeighting {
+    #[napi(value = "zipf")]
+    Zipf,
+    #[napi(value = "corpus")]
+    Corpus,
+}
+
 /// The types convert writes.
 #[napi(string_enum)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

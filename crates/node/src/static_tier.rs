@@ -7,32 +7,46 @@ use std::sync::Arc;
 
 use gguf_embed_engine::embedder::{EmbedRequest, Kind};
 use gguf_embed_engine::static_tier::distill::{
-    distill as run_distill, DistillOptions as EngineDistill, DistillReport, TableFrom,
+    distill as run_distill, DistillOptions as EngineDistill, DistillReport, Phase, TableFrom,
 };
 use gguf_embed_engine::static_tier::embed::StaticEmbedder;
+use gguf_embed_engine::static_tier::learn::Weighting;
+use gguf_embed_engine::static_tier::pretokenize::Pretokenize;
 use gguf_embed_engine::EngineError;
 use napi::bindgen_prelude::{AsyncTask, Float32Array, Int32Array};
 use napi::{Env, Result};
 use napi_derive::napi;
 
-use crate::choices::TableSource;
+use crate::choices::{PretokenizeRule, TableSource, TokenWeighting};
 use crate::error::Failure;
 use crate::job::{Job, Work};
 use crate::options::EmbedOptions;
 
-/// Tokens embedded so far by a running `distill`, for a progress bar.
+/// Where a running `distill` is (phase, done of total), for a progress bar.
 #[napi]
 #[derive(Default)]
 pub struct DistillProgress {
+    phase: Arc<AtomicU32>,
     done: Arc<AtomicU32>,
     total: Arc<AtomicU32>,
 }
+
+const PHASES: [Phase; 3] = [Phase::Vocabulary, Phase::Corpus, Phase::Fit];
 
 #[napi]
 impl DistillProgress {
     #[napi(constructor)]
     pub fn new() -> Self {
         DistillProgress::default()
+    }
+
+    /// 'vocabulary' (tokens through the transformer), 'corpus' (texts through the teacher) or
+    /// 'fit' (iterations).
+    #[napi(getter)]
+    pub fn phase(&self) -> String {
+        PHASES[self.phase.load(Ordering::Relaxed) as usize % PHASES.len()]
+            .name()
+            .to_owned()
     }
 
     #[napi(getter)]
@@ -57,6 +71,18 @@ pub struct DistillOptions {
     /// 'auto': token-embd where stored at F32/F16, else transformer. @default 'auto'
     pub from: Option<TableSource>,
     pub threads: Option<u32>,
+    /// 'identifiers' (split camelCase, snake_case and digits before the tokenizer, for every
+    /// caller of the table) or 'none'. @default 'identifiers'
+    pub pretokenize: Option<PretokenizeRule>,
+    /// JSON Lines of {text, kind?} to weight tokens by and fit the rows to the model's vectors of.
+    pub corpus: Option<String>,
+    /// 'corpus' (SIF from the corpus's token counts) or 'zipf' (by vocabulary order).
+    /// @default 'corpus' with a corpus, else 'zipf'
+    pub weighting: Option<TokenWeighting>,
+    /// Fit the rows to the model's vectors of the corpus. @default true with a corpus
+    pub fit: Option<bool>,
+    /// The fit's ridge strength (relative). @default 1
+    pub regularization: Option<f64>,
 }
 
 #[napi(object)]
@@ -71,12 +97,19 @@ pub struct DistillResult {
     pub explained: f64,
     pub table_bytes: f64,
     pub file_bytes: f64,
+    pub pretokenize: String,
+    pub weighting: String,
+    /// Texts read from the corpus (0 without one).
+    pub corpus_texts: u32,
+    /// Distinct tokens the fit moved (0 when not fitted).
+    pub fitted_tokens: u32,
 }
 
 pub struct DistillTask {
     pub input: PathBuf,
     pub output: PathBuf,
     pub options: DistillOptions,
+    pub phase: Arc<AtomicU32>,
     pub done: Arc<AtomicU32>,
     pub total: Arc<AtomicU32>,
     pub cancel: Option<Arc<AtomicBool>>,
@@ -91,14 +124,15 @@ impl DistillTask {
         cancel: Option<Arc<AtomicBool>>,
     ) -> Self {
         let p = progress
-            .map(|p| (p.done.clone(), p.total.clone()))
+            .map(|p| (p.phase.clone(), p.done.clone(), p.total.clone()))
             .unwrap_or_default();
         DistillTask {
             input: input.into(),
             output: output.into(),
             options,
-            done: p.0,
-            total: p.1,
+            phase: p.0,
+            done: p.1,
+            total: p.2,
             cancel,
         }
     }
@@ -114,19 +148,35 @@ impl Work for DistillTask {
             .from
             .as_ref()
             .map_or(TableFrom::Auto, TableFrom::from);
+        let o = &self.options;
+        let defaults = EngineDistill::default();
         let options = EngineDistill {
-            dimensions: self.options.dimensions.map(|d| d as usize),
-            bits: self.options.bits.unwrap_or(8).min(255) as u8,
+            dimensions: o.dimensions.map(|d| d as usize),
+            bits: o.bits.unwrap_or(8).min(255) as u8,
             from,
-            threads: self.options.threads.map(|t| t as usize),
+            threads: o.threads.map(|t| t as usize),
             cancel: self.cancel.clone(),
+            pretokenize: o.pretokenize.map_or(defaults.pretokenize, |p| match p {
+                PretokenizeRule::None => Pretokenize::None,
+                PretokenizeRule::Identifiers => Pretokenize::Identifiers,
+            }),
+            corpus: o.corpus.as_ref().map(PathBuf::from),
+            weighting: o.weighting.map(|w| match w {
+                TokenWeighting::Zipf => Weighting::Zipf,
+                TokenWeighting::Corpus => Weighting::Corpus,
+            }),
+            fit: o.fit.unwrap_or(defaults.fit),
+            regularization: o.regularization.unwrap_or(defaults.regularization),
+            ..defaults
         };
-        let (done, total) = (self.done.clone(), self.total.clone());
+        let (phase, done, total) = (self.phase.clone(), self.done.clone(), self.total.clone());
         Ok(run_distill(
             &self.input,
             &self.output,
             &options,
-            move |d, t| {
+            move |p, d, t| {
+                let index = PHASES.iter().position(|&q| q == p).unwrap_or(0);
+                phase.store(index as u32, Ordering::Relaxed);
                 done.store(d as u32, Ordering::Relaxed);
                 total.store(t as u32, Ordering::Relaxed);
             },
@@ -143,6 +193,10 @@ impl Work for DistillTask {
             explained: r.explained,
             table_bytes: r.table_bytes as f64,
             file_bytes: r.file_bytes as f64,
+            pretokenize: r.pretokenize.name().to_owned(),
+            weighting: r.weighting.name().to_owned(),
+            corpus_texts: r.corpus_texts.min(u32::MAX as usize) as u32,
+            fitted_tokens: r.fit.as_ref().map_or(0, |f| f.tokens as u32),
         })
     }
 }
@@ -160,6 +214,8 @@ pub struct StaticInfo {
     pub vocab: u32,
     pub query_prefix: String,
     pub document_prefix: String,
+    /// 'identifiers' or 'none': what every text goes through before the tokenizer.
+    pub pretokenize: String,
     pub max_tokens: u32,
     /// Bytes of the mapped table and its scales: the static tier's whole model.
     pub table_bytes: f64,
@@ -267,6 +323,7 @@ impl NativeStaticEmbedder {
             vocab: i.vocab as u32,
             query_prefix: i.query_prefix.clone(),
             document_prefix: i.document_prefix.clone(),
+            pretokenize: i.pretokenize.name().to_owned(),
             max_tokens: i.max_tokens as u32,
             table_bytes: i.table_bytes as f64,
             file_size: i.file_size as f64,

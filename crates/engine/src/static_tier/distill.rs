@@ -1,10 +1,12 @@
 //! The static tier, built the model2vec way: every vocabulary token embedded on its own through the
-//! transformer (or its row of `token_embd.weight`, to compare), dimensions reduced by PCA, tokens
-//! weighted by a Zipf/SIF prior over the vocabulary order, rows quantized to int8 or int4 with a
-//! scale per row, written as a self-contained GGUF: the table plus the source's tokenizer and the
-//! hyper-parameters llama.cpp needs to load that tokenizer alone.
+//! transformer (or its row of `token_embd.weight`), then, given a corpus, the rows fitted to the
+//! teacher's vectors of its texts and the tokens weighted by their corpus frequency (learn.rs;
+//! without one, a Zipf/SIF prior over the vocabulary order), dimensions reduced by PCA, rows
+//! quantized to int8 or int4 with a scale per row, written as a self-contained GGUF: the table plus
+//! the source's tokenizer, the hyper-parameters llama.cpp needs to load that tokenizer alone, and
+//! the pre-tokenisation every caller of the table applies.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -13,7 +15,10 @@ use llama_cpp_2::token::LlamaToken;
 
 use crate::embedder::{EmbedRequest, Embedder, EmbedderOptions};
 use crate::profile::{choose, ModelFacts};
+use crate::static_tier::fit::FitReport;
+use crate::static_tier::learn::{learn, zipf_weights, Teaching, Weighting};
 use crate::static_tier::pca::Pca;
+use crate::static_tier::pretokenize::{self, Pretokenize};
 use crate::tokens::specials_around;
 use crate::EngineError;
 
@@ -25,12 +30,13 @@ pub mod keys {
     pub const FROM: &str = "gguf-embed.static.from";
     pub const QUERY_PREFIX: &str = "gguf-embed.static.query_prefix";
     pub const DOCUMENT_PREFIX: &str = "gguf-embed.static.document_prefix";
+    pub const WEIGHTING: &str = "gguf-embed.static.weighting";
+    /// Texts of the corpus the rows were fitted to (absent: not fitted).
+    pub const FITTED_TEXTS: &str = "gguf-embed.static.fitted_texts";
     pub const TABLE: &str = "static.table";
     pub const SCALE: &str = "static.scale";
 }
 
-/// SIF coefficient of model2vec's Zipf prior.
-const SIF: f64 = 1e-4;
 /// Vocabulary tokens embedded per request.
 const CHUNK: usize = 2048;
 
@@ -53,13 +59,66 @@ pub struct DistillOptions {
     pub bits: u8,
     pub from: TableFrom,
     pub threads: Option<usize>,
-    /// Set to stop between batches of the vocabulary pass and before writing: ABORTED, nothing
-    /// written.
+    /// Set to stop between batches of the vocabulary and corpus passes, between fit iterations
+    /// and before writing: ABORTED, nothing written.
     pub cancel: Option<Arc<AtomicBool>>,
+    /// Applied to every text before the tokenizer, here and by every caller of the table.
+    pub pretokenize: Pretokenize,
+    /// JSON Lines of texts (corpus.rs) to weight tokens by and fit the rows to.
+    pub corpus: Option<PathBuf>,
+    /// Default: Corpus with a corpus, else Zipf.
+    pub weighting: Option<Weighting>,
+    /// Fit the rows to the teacher's vectors of the corpus (needs a corpus).
+    pub fit: bool,
+    /// The fit's ridge strength, relative to the corpus's mean token weight squared.
+    pub regularization: f64,
+    pub fit_iterations: usize,
+    /// SIF coefficient of corpus weighting.
+    pub sif: f64,
+}
+
+impl Default for DistillOptions {
+    fn default() -> Self {
+        DistillOptions {
+            dimensions: None,
+            bits: 8,
+            from: TableFrom::Auto,
+            threads: None,
+            cancel: None,
+            pretokenize: Pretokenize::Identifiers,
+            corpus: None,
+            weighting: None,
+            fit: true,
+            regularization: 1.0,
+            fit_iterations: 30,
+            sif: 1e-3,
+        }
+    }
+}
+
+/// What a running distill is doing, for a progress bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Each vocabulary token through the transformer.
+    Vocabulary,
+    /// The teacher embedding the corpus.
+    Corpus,
+    /// Iterations of the fit.
+    Fit,
+}
+
+impl Phase {
+    pub fn name(self) -> &'static str {
+        match self {
+            Phase::Vocabulary => "vocabulary",
+            Phase::Corpus => "corpus",
+            Phase::Fit => "fit",
+        }
+    }
 }
 
 impl DistillOptions {
-    fn check_cancel(&self) -> Result<(), EngineError> {
+    pub(crate) fn check_cancel(&self) -> Result<(), EngineError> {
         match &self.cancel {
             Some(c) if c.load(Ordering::Relaxed) => Err(EngineError::Aborted),
             _ => Ok(()),
@@ -78,6 +137,11 @@ pub struct DistillReport {
     pub explained: f64,
     pub table_bytes: u64,
     pub file_bytes: u64,
+    pub pretokenize: Pretokenize,
+    pub weighting: Weighting,
+    /// Texts read from the corpus (0 without one).
+    pub corpus_texts: usize,
+    pub fit: Option<FitReport>,
 }
 
 fn bad(param: &'static str, m: String) -> EngineError {
@@ -127,7 +191,7 @@ pub fn distill(
     input: &Path,
     output: &Path,
     options: &DistillOptions,
-    mut progress: impl FnMut(usize, usize),
+    mut progress: impl FnMut(Phase, usize, usize),
 ) -> Result<DistillReport, EngineError> {
     if options.bits != 8 && options.bits != 4 {
         return Err(bad(
@@ -155,22 +219,42 @@ pub fn distill(
     let width = g.tensor("token_embd.weight").map(|t| t.dims[0] as usize);
     let dims = options.dimensions.unwrap_or(width.unwrap_or(256).min(256));
     check_dimensions(dims, width, options.bits)?;
-    let rows = match from {
+    let weighting = match (options.weighting, &options.corpus) {
+        (Some(Weighting::Corpus), None) => {
+            return Err(bad("weighting", "corpus weighting needs a corpus".into()))
+        }
+        (Some(w), _) => w,
+        (None, Some(_)) => Weighting::Corpus,
+        (None, None) => Weighting::Zipf,
+    };
+    let mut rows = match from {
         TableFrom::TokenEmbd => token_embd_rows(&g, n_vocab, input)?,
         _ => through_transformer(input, &keep, options, &mut progress)?,
     };
     check_dimensions(dims, Some(rows[0].len()), options.bits)?;
+    let (weights, corpus_texts, fit) = match &options.corpus {
+        Some(corpus) => {
+            let teaching = Teaching {
+                input,
+                corpus,
+                keep: &keep,
+                weighting,
+                fit: options.fit,
+                options,
+            };
+            let learned = learn(&teaching, &mut rows, &mut progress)?;
+            (learned.weights, learned.texts, learned.fit)
+        }
+        None => (zipf_weights(n_vocab), 0, None),
+    };
     let pca = Pca::fit(&rows, &keep, dims);
-    // Zipf prior over the vocabulary order (model2vec): frequent (early) tokens weigh less.
-    let harmonic: f64 = (0..n_vocab).map(|r| 1.0 / (r as f64 + 2.0)).sum();
     let mut table = Vec::with_capacity(n_vocab * dims / if options.bits == 4 { 2 } else { 1 });
     let mut scales = Vec::with_capacity(n_vocab * 4);
     for (i, row) in rows.iter().enumerate() {
-        let weight = SIF / (SIF + 1.0 / ((i as f64 + 2.0) * harmonic));
         let v: Vec<f32> = if keep[i] {
             pca.project(row)
                 .into_iter()
-                .map(|x| x * weight as f32)
+                .map(|x| x * weights[i])
                 .collect()
         } else {
             vec![0.0; dims]
@@ -187,6 +271,9 @@ pub fn distill(
         dims,
         table,
         scales,
+        pretokenize: options.pretokenize,
+        weighting,
+        fitted_texts: fit.as_ref().map(|_| corpus_texts),
     };
     let file_bytes = write(&g, &facts, output, table)?;
     Ok(DistillReport {
@@ -201,6 +288,10 @@ pub fn distill(
         explained: pca.variances.iter().sum::<f64>() / pca.total_variance.max(f64::MIN_POSITIVE),
         table_bytes,
         file_bytes,
+        pretokenize: options.pretokenize,
+        weighting,
+        corpus_texts,
+        fit,
     })
 }
 
@@ -233,7 +324,7 @@ fn through_transformer(
     input: &Path,
     keep: &[bool],
     options: &DistillOptions,
-    progress: &mut impl FnMut(usize, usize),
+    progress: &mut impl FnMut(Phase, usize, usize),
 ) -> Result<Vec<Vec<f32>>, EngineError> {
     let e = Embedder::load(
         input,
@@ -269,7 +360,11 @@ fn through_transformer(
         for (&i, v) in chunk.iter().zip(e.embed_tokens(sequences, &request)?) {
             rows[i] = v;
         }
-        progress((done * CHUNK + chunk.len()).min(ids.len()), ids.len());
+        progress(
+            Phase::Vocabulary,
+            (done * CHUNK + chunk.len()).min(ids.len()),
+            ids.len(),
+        );
     }
     let d = e.info().dimensions;
     rows.iter_mut()
@@ -324,6 +419,9 @@ struct Table {
     dims: usize,
     table: Vec<u8>,
     scales: Vec<u8>,
+    pretokenize: Pretokenize,
+    weighting: Weighting,
+    fitted_texts: Option<usize>,
 }
 
 /// The static GGUF: the source's architecture and hyper-parameters (llama.cpp loads the tokenizer
@@ -335,6 +433,9 @@ fn write(g: &Gguf, facts: &ModelFacts, output: &Path, t: Table) -> Result<u64, E
         dims,
         table,
         scales,
+        pretokenize,
+        weighting,
+        fitted_texts,
     } = t;
     let profile = choose(facts);
     let mut w = GgufWriter::new();
@@ -367,6 +468,14 @@ fn write(g: &Gguf, facts: &ModelFacts, output: &Path, t: Table) -> Result<u64, E
         .map_err(write_err)?;
     w.add(keys::DOCUMENT_PREFIX, profile.document_prefix.as_str())
         .map_err(write_err)?;
+    w.add(pretokenize::KEY, pretokenize.name())
+        .map_err(write_err)?;
+    w.add(keys::WEIGHTING, weighting.name())
+        .map_err(write_err)?;
+    if let Some(n) = fitted_texts {
+        w.add(keys::FITTED_TEXTS, n.min(u32::MAX as usize) as u32)
+            .map_err(write_err)?;
+    }
     let n_vocab = (scales.len() / 4) as u64;
     let row = if bits == 4 { dims / 2 } else { dims } as u64;
     w.add_tensor(

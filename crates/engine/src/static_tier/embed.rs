@@ -14,6 +14,7 @@ use crate::backend::backend;
 use crate::embedder::Kind;
 use crate::preflight::preflight_vocab;
 use crate::static_tier::distill::keys;
+use crate::static_tier::pretokenize::{self, Pretokenize};
 use crate::tokens::{prepare, Truncate};
 use crate::EngineError;
 
@@ -32,6 +33,8 @@ pub struct StaticInfo {
     pub vocab: usize,
     pub query_prefix: String,
     pub document_prefix: String,
+    /// Applied to every text before the tokenizer (the table was built with it).
+    pub pretokenize: Pretokenize,
     pub max_tokens: usize,
     /// Bytes of the table and its scales (mapped).
     pub table_bytes: u64,
@@ -83,6 +86,16 @@ impl StaticEmbedder {
                 format!("{dims} dimensions of {bits} bits over {vocab} tokens is not a table"),
             ));
         }
+        let pretokenize = Pretokenize::from_name(&text(pretokenize::KEY)).ok_or_else(|| {
+            invalid(
+                path,
+                format!(
+                    "{} is {:?}, which this version does not know (a newer gguf-embed made the table?)",
+                    pretokenize::KEY,
+                    text(pretokenize::KEY)
+                ),
+            )
+        })?;
         let row = if bits == 4 { dims / 2 } else { dims };
         let tensor =
             |name: &str, ty: GgmlType, shape: &[u64]| -> Result<(usize, usize), EngineError> {
@@ -129,6 +142,7 @@ impl StaticEmbedder {
             vocab,
             query_prefix: text(keys::QUERY_PREFIX),
             document_prefix: text(keys::DOCUMENT_PREFIX),
+            pretokenize,
             max_tokens: max_tokens.unwrap_or(DEFAULT_MAX_TOKENS).max(1),
             table_bytes: (table.1 + scales.1) as u64,
             file_size: file.file_len(),
@@ -204,11 +218,12 @@ impl StaticEmbedder {
             .iter()
             .enumerate()
             .map(|(i, text)| {
+                let text = self.info.pretokenize.apply(text);
                 let tokens = prepare(
                     &self.tokenizer,
                     i,
                     prefix,
-                    text,
+                    &text,
                     self.info.max_tokens,
                     Truncate::End,
                 )?;
@@ -228,7 +243,9 @@ impl StaticEmbedder {
             .collect()
     }
 
+    /// Token ids of the text as the table sees it (pre-tokenised, special tokens added).
     pub fn tokenize(&self, text: &str) -> Vec<i32> {
+        let text = self.info.pretokenize.apply(text);
         self.tokenizer
             .vocab()
             .tokenize(text.as_bytes(), true, false)

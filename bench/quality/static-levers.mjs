@@ -1,0 +1,239 @@
+// Each lever of the static tier measured alone and together (issue 15): identifier splitting,
+// corpus weighting, the fit to the teacher, the prior the fit starts from, PCA dimensions, bits,
+// and static + BM25 fused by reciprocal rank. The fit's strength is chosen on packages held out of
+// the training corpus (never on the evaluation sets); the evaluation sets only report.
+//   node bench/quality/static-levers.mjs [--teacher .models/all-minilm-l6-v2.f32.gguf]
+//        [--variants name,name] [--languages ...] [--strengths 0.1,1,10]
+// Prints markdown tables; writes .cache/static-levers/<teacher>/results.json.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { basename, dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+
+import { bm25Scorer } from './bm25.mjs'
+import { LANGUAGES, loadSet, loadTraining } from './build-sets.mjs'
+import { dotScorer, evaluate, rrfScorer } from './metrics.mjs'
+import { docQuery, packageOf, writeCorpus } from './static-corpus.mjs'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
+const lib = createRequire(import.meta.url)(root)
+const { values: args } = parseArgs({
+  options: {
+    teacher: { type: 'string', default: join(root, '.models', 'all-minilm-l6-v2.f32.gguf') },
+    variants: { type: 'string' },
+    languages: { type: 'string', default: LANGUAGES.join(',') },
+    strengths: { type: 'string', default: '0.1,1,10' },
+    context: { type: 'string', default: '256' },
+  },
+})
+const languages = args.languages.split(',')
+const teacherName = basename(args.teacher, '.gguf')
+const dir = join(root, '.cache', 'static-levers', teacherName)
+mkdirSync(dir, { recursive: true })
+const t0 = performance.now()
+const log = (m) => process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(0)}s] ${m}\n`)
+
+const sets = Object.fromEntries(languages.map((l) => [l, loadSet(l)]))
+
+// The corpora: every training package (the shipped recipe), and the same less a held-out fifth of
+// each language's packages, whose documented functions make the validation pairs.
+const full = writeCorpus({ out: join(dir, 'corpus-full.jsonl') })
+const fitOnly = writeCorpus({ out: join(dir, 'corpus-fit.jsonl'), holdOut: 0.2 })
+const validation = Object.fromEntries(
+  languages.map((l) => {
+    const rows = loadTraining(l).filter((r) => fitOnly.heldOut[l].has(packageOf(r.source)))
+    const documented = rows.filter((r) => docQuery(r.doc))
+    return [
+      l,
+      {
+        queries: documented.map((r) => docQuery(r.doc)),
+        codes: rows.map((r) => r.code),
+        relevant: documented.map((r) => rows.indexOf(r)),
+      },
+    ]
+  }),
+)
+log(
+  `corpus: ${full.texts} texts (fit only: ${fitOnly.texts}); validation pairs ${languages.map((l) => `${l} ${validation[l].queries.length}`).join(', ')}`,
+)
+
+/** nDCG@10 of query i against the documents when query i's relevant document is relevant[i]. */
+function ndcgWith(queries, documents, relevant) {
+  const score = dotScorer(queries, documents)
+  let total = 0
+  for (let i = 0; i < queries.length; i++) {
+    const s = score(i)
+    const target = s[relevant[i]]
+    let greater = 0
+    let equal = 0
+    for (let j = 0; j < s.length; j++) {
+      if (j === relevant[i]) continue
+      if (s[j] > target) greater++
+      else if (s[j] === target) equal++
+    }
+    const rank = 1 + greater + equal / 2
+    total += rank <= 10 ? 1 / Math.log2(rank + 1) : 0
+  }
+  return total / Math.max(1, queries.length)
+}
+
+async function evaluateStatic(file, { withBm25 = false } = {}) {
+  const e = await lib.StaticEmbedder.load(file)
+  const out = { languages: {}, validation: {}, fused: {} }
+  let docs = 0
+  let ms = 0
+  for (const l of languages) {
+    const set = sets[l]
+    const s0 = performance.now()
+    const codes = await e.embedBatch(
+      set.map((p) => p.code),
+      { kind: 'document' },
+    )
+    ms += performance.now() - s0
+    docs += codes.length
+    const queries = await e.embedBatch(
+      set.map((p) => p.query),
+      { kind: 'query' },
+    )
+    out.languages[l] = evaluate(set.length, dotScorer(queries, codes))
+    if (withBm25) {
+      const bm = bm25Scorer(
+        set.map((p) => p.query),
+        set.map((p) => p.code),
+      )
+      out.fused[l] = evaluate(set.length, rrfScorer([dotScorer(queries, codes), bm]))
+    }
+    const v = validation[l]
+    if (v.queries.length) {
+      const vq = await e.embedBatch(v.queries, { kind: 'query' })
+      const vc = await e.embedBatch(v.codes, { kind: 'document' })
+      out.validation[l] = ndcgWith(vq, vc, v.relevant)
+    }
+  }
+  out.documentsPerSecond = docs / (ms / 1000)
+  out.fileSize = (await import('node:fs')).statSync(file).size
+  await e.dispose()
+  return out
+}
+
+async function teacherFigures() {
+  const cache = join(dir, `teacher-${args.context}.json`)
+  const cached = existsSync(cache) ? JSON.parse(readFileSync(cache, 'utf8')) : { languages: {} }
+  const missing = languages.filter((l) => !cached.languages[l])
+  if (missing.length) {
+    const e = await lib.Embedder.load(args.teacher, { contextSize: Number(args.context) })
+    let docs = cached.docs ?? 0
+    let ms = cached.ms ?? 0
+    for (const l of missing) {
+      log(`teacher: ${l} ...`)
+      const set = sets[l]
+      const s0 = performance.now()
+      const codes = await e.embedBatch(
+        set.map((p) => p.code),
+        { kind: 'document' },
+      )
+      ms += performance.now() - s0
+      docs += codes.length
+      const queries = await e.embedBatch(
+        set.map((p) => p.query),
+        { kind: 'query' },
+      )
+      cached.languages[l] = evaluate(set.length, dotScorer(queries, codes))
+    }
+    await e.dispose()
+    Object.assign(cached, {
+      docs,
+      ms,
+      documentsPerSecond: docs / (ms / 1000),
+      fileSize: (await import('node:fs')).statSync(args.teacher).size,
+    })
+    writeFileSync(cache, JSON.stringify(cached, null, 2))
+  }
+  return cached
+}
+
+function bm25Figures() {
+  return {
+    languages: Object.fromEntries(
+      languages.map((l) => [
+        l,
+        evaluate(
+          sets[l].length,
+          bm25Scorer(
+            sets[l].map((p) => p.query),
+            sets[l].map((p) => p.code),
+          ),
+        ),
+      ]),
+    ),
+  }
+}
+
+const strengths = args.strengths.split(',').map(Number)
+const base = { bits: 8, dimensions: 256 }
+// name -> distill options; `corpus: 'fit'` is replaced by the fit-only corpus (for choosing the
+// strength on held-out packages), `corpus: 'full'` by every training package.
+const VARIANTS = {
+  'today (token-embd, Zipf, no split)': { ...base, from: 'token-embd', pretokenize: 'none' },
+  'split identifiers': { ...base, from: 'token-embd' },
+  'transformer rows, split': { ...base, from: 'transformer' },
+  'split + corpus SIF weights': { ...base, from: 'token-embd', corpus: 'full', fit: false },
+  'transformer + split + corpus SIF': { ...base, from: 'transformer', corpus: 'full', fit: false },
+  ...Object.fromEntries(
+    strengths.flatMap((r) => [
+      [
+        `fit token-embd, strength ${r} (held-out corpus)`,
+        { ...base, from: 'token-embd', corpus: 'fit', regularization: r },
+      ],
+      [
+        `fit transformer, strength ${r} (held-out corpus)`,
+        { ...base, from: 'transformer', corpus: 'fit', regularization: r },
+      ],
+    ]),
+  ),
+}
+const wanted = args.variants ? args.variants.split(',') : Object.keys(VARIANTS)
+
+const results = { teacher: args.teacher, date: new Date().toISOString(), rows: {} }
+const resultsFile = join(dir, 'results.json')
+if (existsSync(resultsFile)) Object.assign(results.rows, JSON.parse(readFileSync(resultsFile, 'utf8')).rows)
+const save = () => writeFileSync(resultsFile, JSON.stringify(results, null, 2))
+
+results.rows.BM25 = bm25Figures()
+results.rows['teacher F32'] = await teacherFigures()
+save()
+for (const name of wanted) {
+  const options = { ...VARIANTS[name] }
+  if (!VARIANTS[name]) throw new Error(`no variant ${name}`)
+  if (options.corpus) options.corpus = options.corpus === 'fit' ? fitOnly.file : full.file
+  const file = join(dir, `${name.replace(/[^a-z0-9]+/gi, '-')}.static.gguf`)
+  const d0 = performance.now()
+  const report = await lib.distill(args.teacher, file, options)
+  const distillSeconds = (performance.now() - d0) / 1000
+  log(`${name}: distilled in ${distillSeconds.toFixed(0)} s`)
+  results.rows[name] = { options, distillSeconds, report, ...(await evaluateStatic(file, { withBm25: true })) }
+  save()
+}
+
+// The tables: nDCG@10 per language, mean, relative to the teacher; validation mean for the fit rows.
+const teacher = results.rows['teacher F32']
+const mean = (o) => languages.reduce((a, l) => a + (o[l]?.ndcg10 ?? o[l] ?? 0), 0) / languages.length
+const header = ['variant', ...languages, 'mean', 'vs teacher', 'validation', 'docs/s', 'file MiB', '+BM25 (RRF) mean']
+const lines = [`| ${header.join(' | ')} |`, `| ${header.map((_, i) => (i ? '---:' : '---')).join(' | ')} |`]
+for (const [name, r] of Object.entries(results.rows)) {
+  const rel = languages.reduce((a, l) => a + r.languages[l].ndcg10 / teacher.languages[l].ndcg10, 0) / languages.length
+  lines.push(
+    `| ${[
+      name,
+      ...languages.map((l) => r.languages[l].ndcg10.toFixed(3)),
+      mean(r.languages).toFixed(3),
+      `${(rel * 100).toFixed(1)}%`,
+      r.validation ? mean(r.validation).toFixed(3) : '—',
+      r.documentsPerSecond ? r.documentsPerSecond.toFixed(0) : '—',
+      r.fileSize ? (r.fileSize / 2 ** 20).toFixed(1) : '—',
+      r.fused && Object.keys(r.fused).length ? mean(r.fused).toFixed(3) : '—',
+    ].join(' | ')} |`,
+  )
+}
+console.log(lines.join('\n'))
