@@ -25,6 +25,8 @@ const { values: args } = parseArgs({
     languages: { type: 'string', default: LANGUAGES.join(',') },
     strengths: { type: 'string', default: '0.1,1,10' },
     context: { type: 'string', default: '256' },
+    'per-language': { type: 'string', default: '1000' },
+    'max-chars': { type: 'string', default: '800' },
   },
 })
 const languages = args.languages.split(',')
@@ -38,8 +40,9 @@ const sets = Object.fromEntries(languages.map((l) => [l, loadSet(l)]))
 
 // The corpora: every training package (the shipped recipe), and the same less a held-out fifth of
 // each language's packages, whose documented functions make the validation pairs.
-const full = writeCorpus({ out: join(dir, 'corpus-full.jsonl') })
-const fitOnly = writeCorpus({ out: join(dir, 'corpus-fit.jsonl'), holdOut: 0.2 })
+const corpusOptions = { perLanguage: Number(args['per-language']), maxChars: Number(args['max-chars']) }
+const full = writeCorpus({ out: join(dir, 'corpus-full.jsonl'), ...corpusOptions })
+const fitOnly = writeCorpus({ out: join(dir, 'corpus-fit.jsonl'), holdOut: 0.2, ...corpusOptions })
 const validation = Object.fromEntries(
   languages.map((l) => {
     const rows = loadTraining(l).filter((r) => fitOnly.heldOut[l].has(packageOf(r.source)))
