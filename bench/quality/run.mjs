@@ -1,18 +1,21 @@
-// The quality/memory table: every model variant (each in its own process, variant.mjs) and BM25 on
-// the code-retrieval sets, quality relative to the best variant, a markdown table on stdout, and
-// bench/quality/results.json + quality.svg (nDCG@10 against resident memory).
+// The quality/memory table (issue 15): every model variant in .models (each in its own process,
+// variant.mjs: F32, F16, Q8_0, Q4_K_M, Q4_0 and the static tier of every model) and BM25 on the
+// code-retrieval sets of six languages; quality relative to the model's own F32 and to the best
+// variant; markdown tables on stdout, bench/quality/results.json and quality.svg (mean nDCG@10
+// against resident memory, a colour per model).
 //   node bench/quality/run.mjs [--models a.gguf,b.gguf] [--limit N] [--context 256]
-// Default models: every .models/*.gguf and .models/*.static.gguf, F32 first.
+//                              [--languages python,go] [--quick]
+// --quick: all-minilm-l6-v2's variants only, the first 300 pairs of each language.
 import { execFileSync } from 'node:child_process'
-import { existsSync, readdirSync, writeFileSync } from 'node:fs'
+import { readdirSync, writeFileSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 
 import { bm25Scorer } from './bm25.mjs'
-import { buildSets, loadSet } from './build-sets.mjs'
+import { buildSets, LANGUAGES, loadSet } from './build-sets.mjs'
 import { evaluate } from './metrics.mjs'
-import { plot } from './plot.mjs'
+import { modelOf, plot } from './plot.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const root = join(here, '..', '..')
@@ -21,57 +24,44 @@ const { values: args } = parseArgs({
     models: { type: 'string' },
     limit: { type: 'string' },
     context: { type: 'string', default: '256' },
-    languages: { type: 'string', default: 'python,javascript' },
+    languages: { type: 'string', default: LANGUAGES.join(',') },
+    quick: { type: 'boolean', default: false },
   },
 })
 const languages = args.languages.split(',')
-const order = ['f32', 'f16', 'q8_0', 'q4_k_m', 'q4_0', 'distilled-int8', 'distilled-int4', 'token-embd-int8']
+const limit = args.limit ?? (args.quick ? '300' : undefined)
+const order = ['f32', 'f16', 'q8_0', 'q4_k_m', 'q4_0', 'static']
 const rank = (f) => {
   const i = order.findIndex((t) => f.includes(`.${t}.`))
   return i < 0 ? order.length : i
 }
-// The static tier, distilled from the F32 model once: the model2vec recipe (int8 and int4) and the
-// table taken straight from token_embd, to compare.
-const lib = (await import('node:module')).createRequire(import.meta.url)(root)
-const f32 = join(root, '.models', 'all-minilm-l6-v2.f32.gguf')
-for (const [name, options] of [
-  ['all-minilm-l6-v2.distilled-int8.static.gguf', { bits: 8, from: 'transformer' }],
-  ['all-minilm-l6-v2.distilled-int4.static.gguf', { bits: 4, from: 'transformer' }],
-  ['all-minilm-l6-v2.token-embd-int8.static.gguf', { bits: 8, from: 'token-embd' }],
-]) {
-  const out = join(root, '.models', name)
-  if (!args.models && !existsSync(out)) {
-    process.stderr.write(`quality: distilling ${name} ...\n`)
-    await lib.distill(f32, out, options)
-  }
-}
 const models = args.models
   ? args.models.split(',')
   : readdirSync(join(root, '.models'))
-      .filter((f) => f.endsWith('.gguf'))
-      .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b))
+      .filter((f) => f.endsWith('.gguf') && (!args.quick || f.startsWith('all-minilm-l6-v2.')))
+      .sort((a, b) => modelOf(a).localeCompare(modelOf(b)) || rank(a) - rank(b) || a.localeCompare(b))
       .map((f) => join(root, '.models', f))
 
 const manifest = buildSets(languages)
+const started = performance.now()
 const rows = []
 for (const model of models) {
-  process.stderr.write(`quality: ${basename(model)} ...\n`)
-  const extra = [
-    '--languages',
-    args.languages,
-    '--context',
-    args.context,
-    ...(args.limit ? ['--limit', args.limit] : []),
-  ]
+  process.stderr.write(`quality: ${basename(model)} ...`)
+  const t0 = performance.now()
+  const extra = ['--languages', args.languages, '--context', args.context, ...(limit ? ['--limit', limit] : [])]
   const out = execFileSync(process.execPath, [join(here, 'variant.mjs'), model, ...extra], {
     maxBuffer: 1 << 26,
     stdio: ['ignore', 'pipe', 'inherit'],
   })
-  rows.push({ name: basename(model, '.gguf'), ...JSON.parse(out.toString()) })
+  const row = { name: basename(model, '.gguf'), ...JSON.parse(out.toString()) }
+  rows.push(row)
+  if (row.fusedWithBm25)
+    rows.push({ ...row, name: `${row.name}+bm25-rrf`, languages: row.fusedWithBm25, fusedWithBm25: undefined })
+  process.stderr.write(` ${((performance.now() - t0) / 1000).toFixed(0)} s\n`)
 }
 const bm25 = { name: 'BM25 (no model)', languages: {} }
 for (const language of languages) {
-  const set = args.limit ? loadSet(language).slice(0, Number(args.limit)) : loadSet(language)
+  const set = limit ? loadSet(language).slice(0, Number(limit)) : loadSet(language)
   bm25.languages[language] = evaluate(
     set.length,
     bm25Scorer(
@@ -81,40 +71,64 @@ for (const language of languages) {
   )
 }
 
-const best = Object.fromEntries(languages.map((l) => [l, Math.max(...rows.map((r) => r.languages[l].ndcg10))]))
+const mean = (r, metric = 'ndcg10') => languages.reduce((a, l) => a + r.languages[l][metric], 0) / languages.length
+const best = Math.max(...rows.map((r) => mean(r)))
+const ownF32 = (r) => rows.find((f) => f.name === `${modelOf(r.name)}.f32`)
 const mib = (b) => (b / 2 ** 20).toFixed(1)
 const pct = (x) => `${(x * 100).toFixed(1)}%`
-const header = [
-  'variant',
-  'file MiB',
-  'RSS MiB',
-  'RSS growth MiB',
-  'load ms',
-  'docs/s',
-  ...languages.flatMap((l) => [`${l} MRR`, `${l} nDCG@10`, `${l} R@1`, `${l} R@10`, `${l} vs best`]),
-]
-const lines = [`| ${header.join(' | ')} |`, `| ${header.map((_, i) => (i ? '---:' : '---')).join(' | ')} |`]
-for (const r of [...rows, bm25]) {
-  const cells = [
+const table = (header, body) =>
+  [
+    `| ${header.join(' | ')} |`,
+    `| ${header.map((_, i) => (i ? '---:' : '---')).join(' | ')} |`,
+    ...body.map((c) => `| ${c.join(' | ')} |`),
+  ].join('\n')
+
+const summary = table(
+  [
+    'variant',
+    'file MiB',
+    'RSS MiB',
+    'RSS growth MiB',
+    'load ms',
+    'docs/s',
+    'query p50 / p95 ms',
+    'mean nDCG@10',
+    'vs own F32',
+    'vs best',
+    'vs BM25',
+  ],
+  [...rows, bm25].map((r) => {
+    const f32 = ownF32(r)
+    return [
+      r.name,
+      r.fileSize ? mib(r.fileSize) : '—',
+      r.rss ? mib(r.rss) : '—',
+      r.rssGrowth ? mib(r.rssGrowth) : '—',
+      r.loadMs ? r.loadMs.toFixed(0) : '—',
+      r.documentsPerSecond ? r.documentsPerSecond.toFixed(0) : '—',
+      r.queryMs ? `${r.queryMs.p50.toFixed(2)} / ${r.queryMs.p95.toFixed(2)}` : '—',
+      mean(r).toFixed(3),
+      f32 ? pct(mean(r) / mean(f32)) : '—',
+      pct(mean(r) / best),
+      pct(mean(r) / mean(bm25)),
+    ]
+  }),
+)
+const perLanguage = table(
+  ['variant', ...languages.map((l) => `${l} nDCG@10`)],
+  [...rows, bm25].map((r) => [r.name, ...languages.map((l) => r.languages[l].ndcg10.toFixed(3))]),
+)
+const details = table(
+  ['variant', ...languages.flatMap((l) => [`${l} MRR`, `${l} R@1`, `${l} R@10`])],
+  [...rows, bm25].map((r) => [
     r.name,
-    r.fileSize ? mib(r.fileSize) : '—',
-    r.rss ? mib(r.rss) : '—',
-    r.rssGrowth ? mib(r.rssGrowth) : '—',
-    r.loadMs ? r.loadMs.toFixed(0) : '—',
-    r.documentsPerSecond ? r.documentsPerSecond.toFixed(1) : '—',
-    ...languages.flatMap((l) => {
-      const m = r.languages[l]
-      return [
-        m.mrr.toFixed(3),
-        m.ndcg10.toFixed(3),
-        m.recall1.toFixed(3),
-        m.recall10.toFixed(3),
-        pct(m.ndcg10 / best[l]),
-      ]
-    }),
-  ]
-  lines.push(`| ${cells.join(' | ')} |`)
-}
+    ...languages.flatMap((l) => [
+      r.languages[l].mrr.toFixed(3),
+      r.languages[l].recall1.toFixed(3),
+      r.languages[l].recall10.toFixed(3),
+    ]),
+  ]),
+)
 const sets = languages
   .map(
     (l) =>
@@ -123,14 +137,15 @@ const sets = languages
         .join(', ')})`,
   )
   .join('; ')
+console.log(`Sets: ${sets}${limit ? `; the first ${limit} of each` : ''}; code side cut at ${args.context} tokens.\n`)
 console.log(
-  `Sets: ${sets}${args.limit ? `, first ${args.limit} of each` : ''}; code side cut at ${args.context} tokens.\n`,
+  `${summary}\n\nnDCG@10 per language:\n\n${perLanguage}\n\nMRR (999 distractors), Recall@1 and Recall@10 per language:\n\n${details}`,
 )
-console.log(lines.join('\n'))
+console.log(`\n${rows.length} variants in ${((performance.now() - started) / 60000).toFixed(1)} min`)
 const results = {
   date: new Date().toISOString(),
   context: Number(args.context),
-  limit: args.limit ? Number(args.limit) : null,
+  limit: limit ? Number(limit) : null,
   manifest,
   rows,
   bm25,

@@ -3,7 +3,7 @@
 // and static + BM25 fused by reciprocal rank. The fit's strength is chosen on packages held out of
 // the training corpus (never on the evaluation sets); the evaluation sets only report.
 //   node bench/quality/static-levers.mjs [--teacher .models/all-minilm-l6-v2.f32.gguf]
-//        [--variants name,name] [--languages ...] [--strengths 0.1,1,10]
+//        [--variants 'name;name'] [--languages ...] [--strengths 0.1,1,10]
 // Prints markdown tables; writes .cache/static-levers/<teacher>/results.json.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -178,25 +178,19 @@ const base = { bits: 8, dimensions: 256 }
 // name -> distill options; `corpus: 'fit'` is replaced by the fit-only corpus (for choosing the
 // strength on held-out packages), `corpus: 'full'` by every training package.
 const VARIANTS = {
-  'today (token-embd, Zipf, no split)': { ...base, from: 'token-embd', pretokenize: 'none' },
+  'today: token-embd rows + Zipf weights': { ...base, from: 'token-embd', pretokenize: 'none' },
   'split identifiers': { ...base, from: 'token-embd' },
-  'transformer rows, split': { ...base, from: 'transformer' },
+  'transformer rows + split': { ...base, from: 'transformer' },
   'split + corpus SIF weights': { ...base, from: 'token-embd', corpus: 'full', fit: false },
   'transformer + split + corpus SIF': { ...base, from: 'transformer', corpus: 'full', fit: false },
   ...Object.fromEntries(
     strengths.flatMap((r) => [
-      [
-        `fit token-embd, strength ${r} (held-out corpus)`,
-        { ...base, from: 'token-embd', corpus: 'fit', regularization: r },
-      ],
-      [
-        `fit transformer, strength ${r} (held-out corpus)`,
-        { ...base, from: 'transformer', corpus: 'fit', regularization: r },
-      ],
+      [`fit on token-embd rows @ ${r}`, { ...base, from: 'token-embd', corpus: 'fit', regularization: r }],
+      [`fit on transformer rows @ ${r}`, { ...base, from: 'transformer', corpus: 'fit', regularization: r }],
     ]),
   ),
 }
-const wanted = args.variants ? args.variants.split(',') : Object.keys(VARIANTS)
+const wanted = args.variants ? args.variants.split(';') : Object.keys(VARIANTS)
 
 const results = { teacher: args.teacher, date: new Date().toISOString(), rows: {} }
 const resultsFile = join(dir, 'results.json')
@@ -207,8 +201,8 @@ results.rows.BM25 = bm25Figures()
 results.rows['teacher F32'] = await teacherFigures()
 save()
 for (const name of wanted) {
+  if (!VARIANTS[name]) throw new Error(`no variant ${name}: ${Object.keys(VARIANTS).join('; ')}`)
   const options = { ...VARIANTS[name] }
-  if (!VARIANTS[name]) throw new Error(`no variant ${name}`)
   if (options.corpus) options.corpus = options.corpus === 'fit' ? fitOnly.file : full.file
   const file = join(dir, `${name.replace(/[^a-z0-9]+/gi, '-')}.static.gguf`)
   const d0 = performance.now()
