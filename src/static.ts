@@ -128,7 +128,7 @@ export interface DistillOptions {
   weighting?: native.TokenWeighting
   /** Fit the rows to the model's vectors of the corpus. @default true */
   fit?: boolean
-  /** How strongly the fit keeps rows near the distilled ones (relative). @default 1 */
+  /** How strongly the fit keeps rows near the distilled ones (relative to the corpus's token weights). @default 0.1 */
   regularization?: number
   /**
    * Polled while distill works: `phase` is 'vocabulary' (tokens through the model), 'corpus' (corpus

@@ -472,13 +472,28 @@ export function buildTraining() {
 }
 
 /** The sets, built on first use. */
-export function loadSet(language) {
+export function loadSet(language, limit) {
   const file = join(out, `${language}.jsonl`)
   if (!existsSync(file)) buildSets([language])
-  return readFileSync(file, 'utf8')
+  const pairs = readFileSync(file, 'utf8')
     .trim()
     .split('\n')
     .map((l) => JSON.parse(l))
+  return limit === undefined ? pairs : firstInHashOrder(pairs, limit)
+}
+
+/** `limit` pairs spread over the whole set (the older Python and JavaScript sets are in file order,
+ *  so their first pairs would all come from a few modules), in the set's own order. */
+export function firstInHashOrder(pairs, limit) {
+  if (pairs.length <= limit) return pairs
+  const keep = new Set(
+    pairs
+      .map((p, i) => ({ i, h: hashOf(p) }))
+      .sort((a, b) => (a.h < b.h ? -1 : a.h > b.h ? 1 : 0))
+      .slice(0, limit)
+      .map((x) => x.i),
+  )
+  return pairs.filter((_, i) => keep.has(i))
 }
 
 /** The training corpus of one language ({id, text, code, doc, name, source}), built on first use. */

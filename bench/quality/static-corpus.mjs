@@ -16,6 +16,12 @@ import { LANGUAGES, loadTraining } from './build-sets.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 export const DEFAULT_CORPUS = join(root, '.cache', 'static-corpus.jsonl')
+// The shipped corpus's size: 400 functions a language (code cut near 600 characters, plus their doc
+// queries), about 3,300 texts: MiniLM embeds them in ~1.5 min on 2 cores, the 12-layer models in
+// ~3, which keeps `npm run bench:quality` within its hour. The levers table (BENCHMARKS.md) measured
+// the fit at this size.
+const PER_LANGUAGE = 400
+const MAX_CHARS = 600
 
 /** The package a training function comes from: its source path up to the first component naming a
  *  version (name@version), e.g. `github.com/urfave/cli/v2@v2.27.5` or `networkx@3.4.2`. */
@@ -55,7 +61,7 @@ export function heldOutPackages(rows, share) {
 }
 
 /** The corpus's lines for one language's rows (code cut at maxChars, at a line end where one is near). */
-export function corpusLines(rows, { perLanguage = Infinity, maxChars = 1200 } = {}) {
+export function corpusLines(rows, { perLanguage = PER_LANGUAGE, maxChars = MAX_CHARS } = {}) {
   const cut = (code) => {
     if (code.length <= maxChars) return code
     const end = code.lastIndexOf('\n', maxChars)
@@ -89,14 +95,14 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { values } = parseArgs({
     options: {
       out: { type: 'string', default: DEFAULT_CORPUS },
-      'per-language': { type: 'string' },
-      'max-chars': { type: 'string', default: '1200' },
+      'per-language': { type: 'string', default: String(PER_LANGUAGE) },
+      'max-chars': { type: 'string', default: String(MAX_CHARS) },
       'hold-out': { type: 'string', default: '0' },
     },
   })
   const r = writeCorpus({
     out: values.out,
-    perLanguage: values['per-language'] ? Number(values['per-language']) : undefined,
+    perLanguage: Number(values['per-language']),
     maxChars: Number(values['max-chars']),
     holdOut: Number(values['hold-out']),
   })

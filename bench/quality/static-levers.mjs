@@ -3,7 +3,7 @@
 // and static + BM25 fused by reciprocal rank. The fit's strength is chosen on packages held out of
 // the training corpus (never on the evaluation sets); the evaluation sets only report.
 //   node bench/quality/static-levers.mjs [--teacher .models/all-minilm-l6-v2.f32.gguf]
-//        [--variants 'name;name'] [--languages ...] [--strengths 0.1,1,10]
+//        [--variants 'name;name'] [--languages ...] [--strengths 0.01,0.1,1,10]
 // Prints markdown tables; writes .cache/static-levers/<teacher>/results.json.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -23,10 +23,10 @@ const { values: args } = parseArgs({
     teacher: { type: 'string', default: join(root, '.models', 'all-minilm-l6-v2.f32.gguf') },
     variants: { type: 'string' },
     languages: { type: 'string', default: LANGUAGES.join(',') },
-    strengths: { type: 'string', default: '0.1,1,10' },
+    strengths: { type: 'string', default: '0.01,0.1,1,10' },
     context: { type: 'string', default: '256' },
-    'per-language': { type: 'string', default: '1000' },
-    'max-chars': { type: 'string', default: '800' },
+    'per-language': { type: 'string', default: '400' },
+    'max-chars': { type: 'string', default: '600' },
   },
 })
 const languages = args.languages.split(',')
@@ -183,6 +183,11 @@ const VARIANTS = {
   'transformer rows + split': { ...base, from: 'transformer' },
   'split + corpus SIF weights': { ...base, from: 'token-embd', corpus: 'full', fit: false },
   'transformer + split + corpus SIF': { ...base, from: 'transformer', corpus: 'full', fit: false },
+  // The shipped recipe (distill's defaults with every training package), then its size levers.
+  'shipped: fit @ 0.1 on every training package': { ...base, corpus: 'full', regularization: 0.1 },
+  'shipped, 128 dimensions': { ...base, corpus: 'full', regularization: 0.1, dimensions: 128 },
+  'shipped, 384 dimensions (no reduction)': { ...base, corpus: 'full', regularization: 0.1, dimensions: 384 },
+  'shipped, int4': { ...base, corpus: 'full', regularization: 0.1, bits: 4 },
   ...Object.fromEntries(
     strengths.flatMap((r) => [
       [`fit on token-embd rows @ ${r}`, { ...base, from: 'token-embd', corpus: 'fit', regularization: r }],
@@ -195,10 +200,13 @@ const wanted = args.variants ? args.variants.split(';') : Object.keys(VARIANTS)
 const results = { teacher: args.teacher, date: new Date().toISOString(), rows: {} }
 const resultsFile = join(dir, 'results.json')
 if (existsSync(resultsFile)) Object.assign(results.rows, JSON.parse(readFileSync(resultsFile, 'utf8')).rows)
-const save = () => writeFileSync(resultsFile, JSON.stringify(results, null, 2))
+// Merged with what is on disk at each save: runs of other variants may be going on beside this one.
+const save = () => {
+  const onDisk = existsSync(resultsFile) ? JSON.parse(readFileSync(resultsFile, 'utf8')).rows : {}
+  writeFileSync(resultsFile, JSON.stringify({ ...results, rows: { ...onDisk, ...results.rows } }, null, 2))
+}
 
 results.rows.BM25 = bm25Figures()
-results.rows['teacher F32'] = await teacherFigures()
 save()
 for (const name of wanted) {
   if (!VARIANTS[name]) throw new Error(`no variant ${name}: ${Object.keys(VARIANTS).join('; ')}`)
@@ -212,6 +220,9 @@ for (const name of wanted) {
   results.rows[name] = { options, distillSeconds, report, ...(await evaluateStatic(file, { withBm25: true })) }
   save()
 }
+// The teacher last: its figures take longest (cached per context size), the levers' come first.
+results.rows['teacher F32'] = await teacherFigures()
+save()
 
 // The tables: nDCG@10 per language, mean, relative to the teacher; validation mean for the fit rows.
 const teacher = results.rows['teacher F32']

@@ -30,7 +30,7 @@ const memory = () => {
 }
 
 const sets = Object.fromEntries(
-  args.languages.split(',').map((l) => [l, args.limit ? loadSet(l).slice(0, Number(args.limit)) : loadSet(l)]),
+  args.languages.split(',').map((l) => [l, loadSet(l, args.limit ? Number(args.limit) : undefined)]),
 )
 const before = memory()
 let t0 = performance.now()
