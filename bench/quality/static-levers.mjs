@@ -13,7 +13,8 @@ import { parseArgs } from 'node:util'
 
 import { bm25Scorer } from './bm25.mjs'
 import { LANGUAGES, loadSet, loadTraining } from './build-sets.mjs'
-import { dotScorer, evaluate, rrfScorer } from './metrics.mjs'
+import { dotScorer, evaluate } from './metrics.mjs'
+import { scoreSet } from './score-set.mjs'
 import { docQuery, packageOf, writeCorpus } from './static-corpus.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
@@ -87,26 +88,11 @@ async function evaluateStatic(file, { withBm25 = false } = {}) {
   let docs = 0
   let ms = 0
   for (const l of languages) {
-    const set = sets[l]
-    const s0 = performance.now()
-    const codes = await e.embedBatch(
-      set.map((p) => p.code),
-      { kind: 'document' },
-    )
-    ms += performance.now() - s0
-    docs += codes.length
-    const queries = await e.embedBatch(
-      set.map((p) => p.query),
-      { kind: 'query' },
-    )
-    out.languages[l] = evaluate(set.length, dotScorer(queries, codes))
-    if (withBm25) {
-      const bm = bm25Scorer(
-        set.map((p) => p.query),
-        set.map((p) => p.code),
-      )
-      out.fused[l] = evaluate(set.length, rrfScorer([dotScorer(queries, codes), bm]))
-    }
+    const scored = await scoreSet(e, sets[l], { withBm25 })
+    ms += scored.documentMs
+    docs += scored.documents
+    out.languages[l] = scored.figures
+    if (scored.fused) out.fused[l] = scored.fused
     const v = validation[l]
     if (v.queries.length) {
       const vq = await e.embedBatch(v.queries, { kind: 'query' })
@@ -130,19 +116,10 @@ async function teacherFigures() {
     let ms = cached.ms ?? 0
     for (const l of missing) {
       log(`teacher: ${l} ...`)
-      const set = sets[l]
-      const s0 = performance.now()
-      const codes = await e.embedBatch(
-        set.map((p) => p.code),
-        { kind: 'document' },
-      )
-      ms += performance.now() - s0
-      docs += codes.length
-      const queries = await e.embedBatch(
-        set.map((p) => p.query),
-        { kind: 'query' },
-      )
-      cached.languages[l] = evaluate(set.length, dotScorer(queries, codes))
+      const scored = await scoreSet(e, sets[l])
+      ms += scored.documentMs
+      docs += scored.documents
+      cached.languages[l] = scored.figures
     }
     await e.dispose()
     Object.assign(cached, {

@@ -9,8 +9,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 
 import { loadSet } from './build-sets.mjs'
-import { bm25Scorer } from './bm25.mjs'
-import { dotScorer, evaluate, rrfScorer } from './metrics.mjs'
+import { scoreSet } from './score-set.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const lib = createRequire(import.meta.url)(root)
@@ -33,7 +32,7 @@ const sets = Object.fromEntries(
   args.languages.split(',').map((l) => [l, loadSet(l, args.limit ? Number(args.limit) : undefined)]),
 )
 const before = memory()
-let t0 = performance.now()
+const t0 = performance.now()
 const static_ = model.endsWith('.static.gguf')
 const embedder = static_
   ? await lib.StaticEmbedder.load(model)
@@ -44,26 +43,14 @@ const result = { model, fileSize: statSync(model).size, loadMs, languages: {} }
 let documents = 0
 let embedMs = 0
 for (const [language, set] of Object.entries(sets)) {
-  t0 = performance.now()
-  const codes = await embedder.embedBatch(
-    set.map((p) => p.code),
-    { kind: 'document' },
-  )
-  embedMs += performance.now() - t0
-  documents += codes.length
-  const queries = await embedder.embedBatch(
-    set.map((p) => p.query),
-    { kind: 'query' },
-  )
-  result.languages[language] = evaluate(set.length, dotScorer(queries, codes))
-  // The static tier fused with BM25 by reciprocal rank: the cheapest hybrid, measured on its own.
-  if (static_) {
-    const bm25 = bm25Scorer(
-      set.map((p) => p.query),
-      set.map((p) => p.code),
-    )
+  // The static tier is also fused with BM25 by reciprocal rank: the cheapest hybrid, measured on its own.
+  const scored = await scoreSet(embedder, set, { withBm25: static_ })
+  embedMs += scored.documentMs
+  documents += scored.documents
+  result.languages[language] = scored.figures
+  if (scored.fused) {
     result.fusedWithBm25 ??= {}
-    result.fusedWithBm25[language] = evaluate(set.length, rrfScorer([dotScorer(queries, codes), bm25]))
+    result.fusedWithBm25[language] = scored.fused
   }
 }
 // One query at a time, as a search box sends them: latency of a single short query.
