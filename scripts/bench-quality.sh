@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The code-retrieval benchmark from a fresh clone: set up, build, make the models, build the sets,
-# measure every variant and BM25 (within the hour on 2 cores). Arguments go to bench/quality/run.mjs.
+# measure every variant and BM25 (estimated within the hour on 2 cores). Arguments go to bench/quality/run.mjs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh

@@ -280,14 +280,21 @@ function filter(pairs, counts) {
 /** Hash order: the same on every run and machine, spread over every package and file. */
 const hashOf = (p) => createHash('sha256').update(`${p.source}\n${p.name}\n${p.code}`).digest('hex')
 
+/** The items sorted by hashOf. */
+const inHashOrder = (items) =>
+  items
+    .map((p) => ({ p, h: hashOf(p) }))
+    .sort((a, b) => (a.h < b.h ? -1 : a.h > b.h ? 1 : 0))
+    .map(({ p }) => p)
+
 /** The first `cap` items in hash order, at most `perPackage` of one package, counted in counts. */
 function sample(items, cap, perPackage, counts) {
-  const ordered = items.map((p) => ({ p, h: hashOf(p) })).sort((a, b) => (a.h < b.h ? -1 : a.h > b.h ? 1 : 0))
+  const ordered = inHashOrder(items)
   const taken = new Map()
   const kept = []
   counts.packageCap = 0
   counts.sampledOut = 0
-  for (const { p } of ordered) {
+  for (const p of ordered) {
     const n = taken.get(p.package) ?? 0
     if (n >= perPackage) counts.packageCap++
     else if (kept.length >= cap) counts.sampledOut++
@@ -486,14 +493,8 @@ export function loadSet(language, limit) {
  *  so their first pairs would all come from a few modules), in the set's own order. */
 export function firstInHashOrder(pairs, limit) {
   if (pairs.length <= limit) return pairs
-  const keep = new Set(
-    pairs
-      .map((p, i) => ({ i, h: hashOf(p) }))
-      .sort((a, b) => (a.h < b.h ? -1 : a.h > b.h ? 1 : 0))
-      .slice(0, limit)
-      .map((x) => x.i),
-  )
-  return pairs.filter((_, i) => keep.has(i))
+  const keep = new Set(inHashOrder(pairs).slice(0, limit))
+  return pairs.filter((p) => keep.has(p))
 }
 
 /** The training corpus of one language ({id, text, code, doc, name, source}), built on first use. */

@@ -40,7 +40,8 @@ export function distractors(n, count, except, random) {
   return [...picked]
 }
 
-const ndcg10 = (rank) => (rank <= 10 ? 1 / Math.log2(rank + 1) : 0)
+/** nDCG@10 of one query whose one relevant document is at `rank`. */
+export const ndcg10 = (rank) => (rank <= 10 ? 1 / Math.log2(rank + 1) : 0)
 
 /**
  * Metrics of a scorer over n queries and n documents. `score(i)` returns the scores of query i

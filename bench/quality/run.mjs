@@ -12,10 +12,10 @@ import { basename, dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 
-import { bm25Scorer } from './bm25.mjs'
 import { buildSets, LANGUAGES, loadSet } from './build-sets.mjs'
 import { evaluate } from './metrics.mjs'
 import { modelOf, plot } from './plot.mjs'
+import { bm25Of } from './score-set.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const root = join(here, '..', '..')
@@ -29,8 +29,9 @@ const { values: args } = parseArgs({
   },
 })
 const languages = args.languages.split(',')
-// 300 pairs of each language keep all fifteen transformer variants and the set-up within the hour
-// on 2 cores (400: ~48 min for the variants alone); `--limit all` measures the whole sets (hours).
+// 300 pairs of each language: estimated to keep all fifteen transformer variants and the set-up
+// within the hour on 2 cores (400 pairs took 45.5 min for the variants alone, so 300 ~34, plus ~20
+// of set-up); `--limit all` measures the whole sets (hours).
 const limitArg = args.limit ?? (args.quick ? '200' : '300')
 const limit = limitArg === 'all' ? undefined : limitArg
 const order = ['f32', 'f16', 'q8_0', 'q4_k_m', 'q4_0', 'static']
@@ -65,13 +66,7 @@ for (const model of models) {
 const bm25 = { name: 'BM25 (no model)', languages: {} }
 for (const language of languages) {
   const set = loadSet(language, limit ? Number(limit) : undefined)
-  bm25.languages[language] = evaluate(
-    set.length,
-    bm25Scorer(
-      set.map((p) => p.query),
-      set.map((p) => p.code),
-    ),
-  )
+  bm25.languages[language] = evaluate(set.length, bm25Of(set))
 }
 
 const mean = (r, metric = 'ndcg10') => languages.reduce((a, l) => a + r.languages[l][metric], 0) / languages.length

@@ -1,5 +1,5 @@
 // One language's pairs through an embedder and scored: the vectors alone, and fused with BM25 by
-// reciprocal rank when asked. Shared by variant.mjs (each model variant) and static-levers.mjs.
+// reciprocal rank when asked; BM25 alone. Shared by run.mjs, variant.mjs and static-levers.mjs.
 import { bm25Scorer } from './bm25.mjs'
 import { dotScorer, evaluate, rrfScorer } from './metrics.mjs'
 
@@ -18,11 +18,15 @@ export async function scoreSet(embedder, set, { withBm25 = false } = {}) {
   const byVector = dotScorer(queries, codes)
   const out = { figures: evaluate(set.length, byVector), documents: codes.length, documentMs }
   if (withBm25) {
-    const bm25 = bm25Scorer(
-      set.map((p) => p.query),
-      set.map((p) => p.code),
-    )
-    out.fused = evaluate(set.length, rrfScorer([byVector, bm25]))
+    out.fused = evaluate(set.length, rrfScorer([byVector, bm25Of(set)]))
   }
   return out
+}
+
+/** BM25 over a set's code, scoring its queries: the keyword baseline, with no model. */
+export function bm25Of(set) {
+  return bm25Scorer(
+    set.map((p) => p.query),
+    set.map((p) => p.code),
+  )
 }

@@ -11,10 +11,9 @@ import { basename, dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 
-import { bm25Scorer } from './bm25.mjs'
 import { LANGUAGES, loadSet, loadTraining } from './build-sets.mjs'
-import { dotScorer, evaluate } from './metrics.mjs'
-import { scoreSet } from './score-set.mjs'
+import { dotScorer, evaluate, ndcg10, rankOf } from './metrics.mjs'
+import { bm25Of, scoreSet } from './score-set.mjs'
 import { docQuery, packageOf, writeCorpus } from './static-corpus.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
@@ -66,19 +65,7 @@ log(
 function ndcgWith(queries, documents, relevant) {
   const score = dotScorer(queries, documents)
   let total = 0
-  for (let i = 0; i < queries.length; i++) {
-    const s = score(i)
-    const target = s[relevant[i]]
-    let greater = 0
-    let equal = 0
-    for (let j = 0; j < s.length; j++) {
-      if (j === relevant[i]) continue
-      if (s[j] > target) greater++
-      else if (s[j] === target) equal++
-    }
-    const rank = 1 + greater + equal / 2
-    total += rank <= 10 ? 1 / Math.log2(rank + 1) : 0
-  }
+  for (let i = 0; i < queries.length; i++) total += ndcg10(rankOf(score(i), relevant[i]))
   return total / Math.max(1, queries.length)
 }
 
@@ -135,18 +122,7 @@ async function teacherFigures() {
 
 function bm25Figures() {
   return {
-    languages: Object.fromEntries(
-      languages.map((l) => [
-        l,
-        evaluate(
-          sets[l].length,
-          bm25Scorer(
-            sets[l].map((p) => p.query),
-            sets[l].map((p) => p.code),
-          ),
-        ),
-      ]),
-    ),
+    languages: Object.fromEntries(languages.map((l) => [l, evaluate(sets[l].length, bm25Of(sets[l]))])),
   }
 }
 
@@ -161,10 +137,10 @@ const VARIANTS = {
   'split + corpus SIF weights': { ...base, from: 'token-embd', corpus: 'full', fit: false },
   'transformer + split + corpus SIF': { ...base, from: 'transformer', corpus: 'full', fit: false },
   // The shipped recipe (distill's defaults with every training package), then its size levers.
-  'shipped: fit @ 0.1 on every training package': { ...base, corpus: 'full', regularization: 0.1 },
-  'shipped, 128 dimensions': { ...base, corpus: 'full', regularization: 0.1, dimensions: 128 },
-  'shipped, 384 dimensions (no reduction)': { ...base, corpus: 'full', regularization: 0.1, dimensions: 384 },
-  'shipped, int4': { ...base, corpus: 'full', regularization: 0.1, bits: 4 },
+  'shipped: fit @ 0.1 on every training package': { ...base, corpus: 'full' },
+  'shipped, 128 dimensions': { ...base, corpus: 'full', dimensions: 128 },
+  'shipped, 384 dimensions (no reduction)': { ...base, corpus: 'full', dimensions: 384 },
+  'shipped, int4': { ...base, corpus: 'full', bits: 4 },
   ...Object.fromEntries(
     strengths.flatMap((r) => [
       [`fit on token-embd rows @ ${r}`, { ...base, from: 'token-embd', corpus: 'fit', regularization: r }],
