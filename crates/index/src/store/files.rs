@@ -178,7 +178,7 @@ impl Batch<'_> {
             .map_err(sql)?;
         let mut terms_insert = self
             .tx
-            .prepare_cached("INSERT INTO terms(rowid, terms) VALUES (?1, ?2)")
+            .prepare_cached("INSERT INTO terms(rowid, body) VALUES (?1, ?2)")
             .map_err(sql)?;
         for c in chunks {
             insert

@@ -35,7 +35,7 @@ CREATE TABLE chunks(
 );
 CREATE INDEX chunks_by_file ON chunks(file_id);
 CREATE INDEX chunks_by_hash ON chunks(hash);
-CREATE VIRTUAL TABLE terms USING fts5(terms, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 2');
+CREATE VIRTUAL TABLE terms USING fts5(body, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 2');
 CREATE TRIGGER chunks_gone AFTER DELETE ON chunks BEGIN DELETE FROM terms WHERE rowid = old.id; END;
 CREATE TABLE models(
   id INTEGER PRIMARY KEY,
