@@ -26,5 +26,19 @@ export { inspect } from './src/inspect'
 export type { InspectOptions, ModelInfo, MetadataEntry, TensorSummary, TypeBytes, ReaderLimits } from './src/inspect'
 export { convert, quantize } from './src/convert'
 export type { ConvertType, QuantizeType, ConvertResult } from './src/convert'
+export { CodeIndex, MAX_QUERY_BYTES } from './src/code-index'
+export type {
+  CodeIndexOptions,
+  CascadeOptions,
+  UpdateOptions as CodeIndexUpdateOptions,
+  UpdateReport as CodeIndexUpdateReport,
+  UpdatePhase,
+  SearchOptions,
+  SearchMode,
+  SearchHit,
+  SearchReport,
+  Retriever,
+} from './src/code-index'
+export type { TierSource } from './src/code-index/tier'
 export { systemInfo, nativeMemory } from './src/system'
 export type { NativeMemory, SystemInfo } from './src/system'

@@ -16,6 +16,12 @@ export type EmbedErrorCode =
   | 'NATIVE_UNAVAILABLE'
   /** The model produced no usable vector for an input (NaN, infinite or all-zero values: broken weights), or llama.cpp failed while embedding. `kind` is BadVector or Llama. */
   | 'INFERENCE'
+  /** A file given as a code index is not one (`kind` NotAnIndex), is damaged (Corrupt) or was written by a newer gguf-embed (Version). */
+  | 'INDEX_INVALID'
+  /** Another process held the code index's write lock past the busy timeout (10 s); retry. */
+  | 'INDEX_LOCKED'
+  /** The code index was closed. */
+  | 'CLOSED'
   /** A bug in gguf-embed (a caught panic); please report it. `kind: 'Failed'` when the Embedder stopped after one and takes no more work. */
   | 'INTERNAL'
 
@@ -98,6 +104,9 @@ const CODES = new Set<string>([
   'IO',
   'DOWNLOAD_FAILED',
   'INFERENCE',
+  'INDEX_INVALID',
+  'INDEX_LOCKED',
+  'CLOSED',
   'INTERNAL',
 ])
 

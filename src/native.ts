@@ -77,6 +77,8 @@ const native = load()
 export const {
   CancelToken,
   DistillProgress,
+  IndexProgress,
+  NativeCodeIndex,
   NativeEmbedder,
   NativeStaticEmbedder,
   convert,
@@ -85,6 +87,7 @@ export const {
   loadEmbedder,
   loadStaticEmbedder,
   nativeMemory,
+  openCodeIndex,
   quantize,
   systemInfo,
 } = native
@@ -93,3 +96,5 @@ export type CancelToken = Binding.CancelToken
 export type DistillProgress = Binding.DistillProgress
 export type NativeEmbedder = Binding.NativeEmbedder
 export type NativeStaticEmbedder = Binding.NativeStaticEmbedder
+export type IndexProgress = Binding.IndexProgress
+export type NativeCodeIndex = Binding.NativeCodeIndex

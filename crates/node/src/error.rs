@@ -6,6 +6,7 @@
 use gguf_embed_engine::convert::ConvertError;
 use gguf_embed_engine::format::{ErrorClass, GgufError};
 use gguf_embed_engine::EngineError;
+use gguf_embed_index::IndexError;
 use napi::bindgen_prelude::{JsObjectValue, JsValue, Object};
 use napi::Env;
 
@@ -22,6 +23,9 @@ pub const QUEUE_FULL: &str = "QUEUE_FULL";
 pub const MEMORY_BUDGET: &str = "MEMORY_BUDGET";
 pub const INFERENCE: &str = "INFERENCE";
 pub const INTERNAL: &str = "INTERNAL";
+pub const INDEX_INVALID: &str = "INDEX_INVALID";
+pub const INDEX_LOCKED: &str = "INDEX_LOCKED";
+pub const CLOSED: &str = "CLOSED";
 
 /// A value of an error's field.
 #[derive(Debug, Clone)]
@@ -95,6 +99,33 @@ impl Failure {
 
 pub fn invalid_argument(param: &'static str, message: impl Into<String>) -> Failure {
     Failure::new(INVALID_ARGUMENT, message).text("param", Some(param))
+}
+
+impl From<IndexError> for Failure {
+    fn from(err: IndexError) -> Failure {
+        let message = err.to_string();
+        let f = |code| Failure::new(code, message.clone());
+        let at = |p: &std::path::Path| Some(p.display().to_string());
+        match err {
+            IndexError::NotAnIndex { path, .. } => {
+                f(INDEX_INVALID).kind("NotAnIndex").text("path", at(&path))
+            }
+            IndexError::Corrupt { path, .. } => {
+                f(INDEX_INVALID).kind("Corrupt").text("path", at(&path))
+            }
+            IndexError::Version { path, found, .. } => f(INDEX_INVALID)
+                .kind("Version")
+                .text("path", at(&path))
+                .number("found", found.max(0) as u64),
+            IndexError::InvalidArgument { param, .. } => {
+                f(INVALID_ARGUMENT).text("param", Some(param))
+            }
+            IndexError::Io { path, .. } => f(IO).text("path", at(&path)),
+            IndexError::Locked { path, .. } => f(INDEX_LOCKED).text("path", at(&path)),
+            IndexError::Aborted => f(ABORTED),
+            IndexError::Sqlite(_) => f(INTERNAL).kind("Sqlite"),
+        }
+    }
 }
 
 impl From<EngineError> for Failure {

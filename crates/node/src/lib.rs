@@ -4,6 +4,7 @@
 #![deny(clippy::all)]
 
 mod choices;
+mod code_index;
 mod embedder;
 mod error;
 mod info;
@@ -46,6 +47,16 @@ pub fn load_embedder(
 ) -> AsyncTask<Job<LoadTask>> {
     let task = LoadTask::new(path, options.unwrap_or_default());
     AsyncTask::with_optional_signal(Job::new(task), signal)
+}
+
+/// Opens a code index (one SQLite file), creating it when the file is missing or empty. A file
+/// that is not a gguf-embed index is refused (INDEX_INVALID) without being written.
+#[napi(ts_return_type = "Promise<NativeCodeIndex>")]
+pub fn open_code_index(
+    path: String,
+    signal: Option<AbortSignal>,
+) -> AsyncTask<Job<code_index::OpenIndexTask>> {
+    code_index::open(path, signal)
 }
 
 /// Native resources this process holds, across every Embedder and worker thread.
