@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The main job, from a fresh clone: set up, build, make the default model, then search the Python
-# standard library's functions with natural-language queries.
+# The main job, from a fresh clone: set up, build, make the default model, then index part of the
+# Python standard library with CodeIndex and search it with natural-language queries.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
