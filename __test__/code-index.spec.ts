@@ -282,3 +282,55 @@ test('the CLI indexes and searches', async (t) => {
   t.is(missing.code, 1)
   t.regex(missing.stderr, /no index/)
 })
+
+test('the MCP server answers search_code through the official SDK client', async (t) => {
+  const { Client } = await import('@modelcontextprotocol/sdk/client/index.js')
+  const { StdioClientTransport } = await import('@modelcontextprotocol/sdk/client/stdio.js')
+  const dir = fresh('mcp')
+  write(dir, REPO)
+  const db = fresh('db') + '.db'
+  const index = await CodeIndex.open(db, { fast: fast() })
+  await index.update(dir)
+  await index.close()
+
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [join(root, 'dist', 'src', 'cli.js'), 'mcp', '--db', db, '--fast', fast()],
+    stderr: 'inherit',
+  })
+  const client = new Client({ name: 'gguf-embed-test', version: '1.0.0' })
+  await client.connect(transport)
+  try {
+    const { tools } = await client.listTools()
+    t.deepEqual(
+      tools.map((x) => x.name),
+      ['search_code'],
+    )
+    t.deepEqual(Object.keys(tools[0].inputSchema.properties ?? {}).sort(), ['k', 'language', 'mode', 'path', 'query'])
+
+    const result = await client.callTool({ name: 'search_code', arguments: { query: 'parse an http header', k: 2 } })
+    const text = (result.content as { type: string; text: string }[])[0].text
+    t.falsy(result.isError)
+    t.regex(text, /^src\/http\.py:1-4 parseHttpHeader \(python/)
+    t.regex(text, /def parseHttpHeader\(line\):/)
+
+    const filtered = await client.callTool({
+      name: 'search_code',
+      arguments: { query: 'read lines', language: ['go'], k: 5 },
+    })
+    t.regex((filtered.content as { text: string }[])[0].text, /^cmd\/files\.go/)
+
+    const bad = await client.callTool({ name: 'search_code', arguments: { query: 'x', path: ['['] } })
+    t.true(bad.isError)
+    t.regex((bad.content as { text: string }[])[0].text, /INVALID_ARGUMENT/)
+    const invalid = await client
+      .callTool({ name: 'search_code', arguments: { query: 'x'.repeat(20_000) } })
+      .catch((e: Error) => e)
+    t.truthy(
+      invalid instanceof Error || (invalid as { isError?: boolean }).isError,
+      'a query past the limit is refused',
+    )
+  } finally {
+    await client.close()
+  }
+})

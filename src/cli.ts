@@ -11,6 +11,7 @@ import { distillCommand } from './cli/distill'
 import { pullCommand } from './cli/pull'
 import { serveCommand } from './cli/serve'
 import { indexCommand, searchCommand } from './cli/index-search'
+import { mcpCommand } from './cli/mcp'
 
 const USAGE = `usage: gguf-embed <command> [options]
 
@@ -31,6 +32,7 @@ commands:
                                              index a repository for code search (incremental)
   search QUERY [--db FILE] [--mode hybrid|keyword|vector] [-k N]
                                              search an index
+  mcp --db FILE                              MCP server (stdio) with a search_code tool
 
 Run "gguf-embed <command> --help" for a command's options.
 Exit status: 0 success, 1 an error (its code and message on stderr), 2 a usage error.`
@@ -45,6 +47,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   pull: pullCommand,
   index: indexCommand,
   search: searchCommand,
+  mcp: mcpCommand,
   serve: serveCommand,
 }
 
