@@ -26,7 +26,7 @@ export { inspect } from './src/inspect'
 export type { InspectOptions, ModelInfo, MetadataEntry, TensorSummary, TypeBytes, ReaderLimits } from './src/inspect'
 export { convert, quantize } from './src/convert'
 export type { ConvertType, QuantizeType, ConvertResult } from './src/convert'
-export { CodeIndex, MAX_QUERY_BYTES } from './src/code-index'
+export { CodeIndex, MAX_QUERY_BYTES, isPostgres } from './src/code-index'
 export type {
   CodeIndexOptions,
   CascadeOptions,

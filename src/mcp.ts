@@ -7,7 +7,7 @@ import type { McpServer as McpServerType } from '@modelcontextprotocol/sdk/serve
 import { CodeIndex, MAX_QUERY_BYTES, type CodeIndexOptions, type SearchHit } from './code-index'
 import { EmbedError } from './errors'
 
-export interface McpOptions extends Pick<CodeIndexOptions, 'fast' | 'precise'> {
+export interface McpOptions extends Pick<CodeIndexOptions, 'fast' | 'precise' | 'repository'> {
   /** The index file (made by `gguf-embed index` or CodeIndex.update). */
   db: string
 }
@@ -81,7 +81,11 @@ export async function serveMcp(options: McpOptions, version: string): Promise<vo
   const { StdioServerTransport } = load<typeof import('@modelcontextprotocol/sdk/server/stdio.js')>(
     '@modelcontextprotocol/sdk/server/stdio.js',
   )
-  const index = await CodeIndex.open(options.db, { fast: options.fast, precise: options.precise })
+  const index = await CodeIndex.open(options.db, {
+    fast: options.fast,
+    precise: options.precise,
+    repository: options.repository,
+  })
   const server = mcpServer(index, version)
   const transport = new StdioServerTransport()
   const closed = new Promise<void>((resolve) => (transport.onclose = resolve))

@@ -88,6 +88,10 @@ export const {
   loadStaticEmbedder,
   nativeMemory,
   openCodeIndex,
+  walkCodeFiles,
+  chunkCodeFile,
+  queryWords,
+  matchPaths,
   quantize,
   systemInfo,
 } = native

@@ -1,6 +1,6 @@
 /** `gguf-embed index` and `gguf-embed search`: a code index from the command line (CodeIndex). */
 import { existsSync } from 'node:fs'
-import { CodeIndex, type SearchMode } from '../code-index'
+import { CodeIndex, isPostgres, type SearchMode } from '../code-index'
 import { EmbedError } from '../errors'
 import { parseFlags } from './args'
 import { bytes, count, escapeForTerminal, json } from './format'
@@ -8,7 +8,7 @@ import { Progress } from './progress'
 
 const DEFAULT_DB = '.gguf-embed/index.db'
 
-const INDEX_HELP = `usage: gguf-embed index DIR [--db FILE] [--fast MODEL] [--precise MODEL] [--vectors int8|f16]
+const INDEX_HELP = `usage: gguf-embed index DIR [--db FILE|postgres://...] [--repository NAME] [--fast MODEL] [--precise MODEL] [--vectors int8|f16]
                        [--include-vendored] [--max-file-bytes N] [--json]
 
 Indexes the code under DIR for search: files cut into chunks along their syntax (tree-sitter:
@@ -16,9 +16,11 @@ Python, JavaScript, TypeScript, Go, Java, Rust, C, C++; other text files by line
 split identifiers, and a vector per chunk from the fast model. Incremental: only changed chunks
 are embedded again; .gitignore'd, hidden, vendored, binary and generated files are skipped.
 Default --db ${DEFAULT_DB}; default --fast .models/all-minilm-l6-v2.q8_0.gguf (npm run models).
---precise names a second model that re-ranks the fast model's candidates at search time.`
+--precise names a second model that re-ranks the fast model's candidates at search time.
+A postgres:// connection string for --db keeps the index in Postgres with pgvector (npm install pg),
+many repositories to a database, each named by --repository (default "default").`
 
-const SEARCH_HELP = `usage: gguf-embed search QUERY [--db FILE] [--mode hybrid|keyword|vector] [-k N]
+const SEARCH_HELP = `usage: gguf-embed search QUERY [--db FILE|postgres://...] [--repository NAME] [--mode hybrid|keyword|vector] [-k N]
                          [--language L]... [--path GLOB]... [--fast MODEL] [--precise MODEL] [--json]
 
 Searches an index made by "gguf-embed index". hybrid (the default) fuses BM25 and the fast model's
@@ -30,6 +32,7 @@ const MODES = ['hybrid', 'keyword', 'vector'] as const
 export async function indexCommand(args: string[]): Promise<number> {
   const flags = parseFlags(args, INDEX_HELP, {
     db: { type: 'string', default: DEFAULT_DB },
+    repository: { type: 'string' },
     fast: { type: 'string' },
     precise: { type: 'string' },
     vectors: { type: 'string', default: 'int8' },
@@ -42,8 +45,9 @@ export async function indexCommand(args: string[]): Promise<number> {
   if (values.help) return (console.log(INDEX_HELP), 0)
   if (positionals.length !== 1) throw flags.usage('expected one DIR')
   const db = values.db ?? DEFAULT_DB
-  await mkdirFor(db)
+  if (!isPostgres(db)) await mkdirFor(db)
   const index = await CodeIndex.open(db, {
+    repository: values.repository,
     fast: values.fast,
     precise: values.precise,
     vectors: flags.choice('vectors', ['int8', 'f16'] as const),
@@ -93,6 +97,7 @@ export async function indexCommand(args: string[]): Promise<number> {
 export async function searchCommand(args: string[]): Promise<number> {
   const flags = parseFlags(args, SEARCH_HELP, {
     db: { type: 'string', default: DEFAULT_DB },
+    repository: { type: 'string' },
     mode: { type: 'string', default: 'hybrid' },
     k: { type: 'string', short: 'k', default: '10' },
     language: { type: 'string', multiple: true },
@@ -109,7 +114,7 @@ export async function searchCommand(args: string[]): Promise<number> {
   const db = values.db ?? DEFAULT_DB
   if (!existsSync(db))
     throw new EmbedError('IO', `no index at ${db}: make one with "gguf-embed index DIR --db ${db}"`, { path: db })
-  const index = await CodeIndex.open(db, { fast: values.fast, precise: values.precise })
+  const index = await CodeIndex.open(db, { repository: values.repository, fast: values.fast, precise: values.precise })
   try {
     const report = await index.searchReport(positionals.join(' '), {
       mode,

@@ -8,7 +8,7 @@
  * not seen (and keeping those vectors).
  */
 import { resolve } from 'node:path'
-import * as native from '../native'
+import type * as native from '../native'
 import { EmbedError, fromNative, invalidArgument } from '../errors'
 import {
   checkOptions,
@@ -25,12 +25,16 @@ import {
 import { defaultModelsDir } from '../cli/models'
 import { fuse } from './fuse'
 import { defaultFast, loadTier, type Tier, type TierSource } from './tier'
+import { SqliteStore, type IndexStore } from './store'
+import { PostgresStore } from './postgres'
 
 export type SearchMode = 'keyword' | 'vector' | 'hybrid'
 /** Which retriever put a hit in the results. */
 export type Retriever = 'keyword' | 'vector' | 'precise'
 
 export interface CodeIndexOptions {
+  /** With a Postgres connection string: which repository of the database this index is. @default 'default' */
+  repository?: string
   /** The model (or static table) every chunk is embedded with: a GGUF path or a loaded embedder. @default .models/all-minilm-l6-v2.q8_0.gguf */
   fast?: TierSource
   /** A larger model that re-ranks the fast tier's candidates (the cascade). @default none */
@@ -79,6 +83,8 @@ export interface SearchOptions {
   language?: string | string[]
   /** Only paths matching these globs, relative to the indexed directory (`src/**`, `*.py` matches top-level files only). */
   path?: string | string[]
+  /** With a precise tier: false answers hybrid searches from the fast tier and BM25 alone. @default true */
+  rerank?: boolean
   signal?: AbortSignal
 }
 
@@ -113,7 +119,14 @@ const stringOrList = (name: string, v: unknown) => {
   if (!ok) throw invalidArgument(`${name} must be a string or an array of strings`, name)
 }
 const SCHEMAS = {
-  open: { fast: anyTier, precise: anyTier, vectors: oneOf(['int8', 'f16']), cascade: anyObject, signal },
+  open: {
+    repository: stringOption,
+    fast: anyTier,
+    precise: anyTier,
+    vectors: oneOf(['int8', 'f16']),
+    cascade: anyObject,
+    signal,
+  },
   cascade: { candidates: integer({ min: 1, max: 1000 }), margin: marginCheck },
   update: {
     signal,
@@ -122,8 +135,23 @@ const SCHEMAS = {
     includeVendored: boolean,
     maxChunkChars: integer({ min: 64, max: 1 << 20 }),
   },
-  search: { k: integer({ min: 1, max: 1000 }), mode: oneOf(MODES), language: stringOrList, path: stringOrList, signal },
+  search: {
+    k: integer({ min: 1, max: 1000 }),
+    mode: oneOf(MODES),
+    language: stringOrList,
+    path: stringOrList,
+    rerank: boolean,
+    signal,
+  },
 }
+
+function stringOption(name: string, v: unknown): void {
+  if (v !== undefined && (typeof v !== 'string' || v.length === 0))
+    throw invalidArgument(`${name} must be a non-empty string`, name)
+}
+
+/** A Postgres connection string selects the Postgres store; anything else is a SQLite file. */
+export const isPostgres = (location: string) => /^postgres(ql)?:\/\//.test(location)
 
 function anyTier(name: string, v: unknown): void {
   if (v === undefined || typeof v === 'string') return
@@ -140,7 +168,7 @@ function marginCheck(name: string, v: unknown): void {
 const list = (v: string | string[] | undefined) => (v === undefined ? undefined : Array.isArray(v) ? v : [v])
 
 export class CodeIndex {
-  #native: native.NativeCodeIndex
+  #store: IndexStore
   #fast: Tier
   #precise: Tier | undefined
   #cascade: Required<CascadeOptions>
@@ -149,13 +177,13 @@ export class CodeIndex {
 
   private constructor(
     path: string,
-    handle: native.NativeCodeIndex,
+    store: IndexStore,
     fast: Tier,
     precise: Tier | undefined,
     cascade: Required<CascadeOptions>,
   ) {
     this.path = path
-    this.#native = handle
+    this.#store = store
     this.#fast = fast
     this.#precise = precise
     this.#cascade = cascade
@@ -163,17 +191,15 @@ export class CodeIndex {
 
   /** Opens the index file, creating it if missing; loads the tiers. */
   static async open(db: string, options: CodeIndexOptions = {}): Promise<CodeIndex> {
-    const file = resolve(checkPath('db', db))
+    checkPath('db', db)
     checkOptions(options, SCHEMAS.open)
     checkOptions(options.cascade, SCHEMAS.cascade, 'cascade')
     throwIfAborted(options.signal)
     const encoding = options.vectors ?? 'int8'
-    let handle: native.NativeCodeIndex
-    try {
-      handle = await native.openCodeIndex(file, options.signal)
-    } catch (err) {
-      throw fromNative(err, file)
-    }
+    const file = isPostgres(db) ? db : resolve(db)
+    const handle: IndexStore = isPostgres(db)
+      ? await PostgresStore.open(db, options.repository ?? 'default')
+      : await SqliteStore.open(file, options.signal)
     const tiers: Tier[] = []
     try {
       const fast = await loadTier(options.fast ?? defaultFast(defaultModelsDir()), encoding, options.signal)
@@ -184,7 +210,7 @@ export class CodeIndex {
       if (precise && precise.model.key === fast.model.key)
         throw invalidArgument('precise is the same model as fast: a cascade needs two models', 'precise')
       const cascade = { candidates: options.cascade?.candidates ?? 30, margin: options.cascade?.margin ?? 0 }
-      return new CodeIndex(file, handle, fast, precise, cascade)
+      return new CodeIndex(handle.location, handle, fast, precise, cascade)
     } catch (err) {
       for (const t of tiers) if (t.owned) await t.embedder.dispose()
       await handle.close()
@@ -207,32 +233,19 @@ export class CodeIndex {
     checkOptions(options, SCHEMAS.update)
     throwIfAborted(options.signal)
     const { signal, onProgress } = options
-    const progress = new native.IndexProgress()
-    const cancel = new native.CancelToken()
-    const onAbort = () => cancel.cancel()
-    signal?.addEventListener('abort', onAbort)
     const report = (phase: UpdatePhase, done: number, total: number) => onProgress?.({ phase, done, total })
-    const timer = onProgress
-      ? setInterval(() => progress.total && report('files', progress.done, progress.total), 200)
-      : undefined
-    let files: native.IndexUpdateReport
-    try {
-      files = await this.#native.update(
+    const files = await this.#call(() =>
+      this.#store.update(
         root,
         {
           maxFileBytes: options.maxFileBytes,
           includeVendored: options.includeVendored,
           maxChunkChars: options.maxChunkChars,
         },
-        progress,
-        cancel,
-      )
-    } catch (err) {
-      throw fromNative(err, root)
-    } finally {
-      clearInterval(timer)
-      signal?.removeEventListener('abort', onAbort)
-    }
+        (done, total) => report('files', done, total),
+        signal,
+      ),
+    )
     report('files', files.files, files.files)
     const embedded = await this.#embedPending(this.#fast, signal, (done, total) => report('embedding', done, total))
     return { ...files, embedded }
@@ -244,18 +257,18 @@ export class CodeIndex {
     signal: AbortSignal | undefined,
     progress: (done: number, total: number) => void,
   ): Promise<number> {
-    const stats = await this.#call(() => this.#native.stats())
+    const stats = await this.#call(() => this.#store.stats())
     const total = stats.models.find((m) => m.key === tier.model.key)?.missing ?? stats.chunks
     let after = 0
     let done = 0
     progress(0, total)
     for (;;) {
       throwIfAborted(signal)
-      const page = await this.#call(() => this.#native.pending(tier.model, after, EMBED_BATCH))
+      const page = await this.#call(() => this.#store.pending(tier.model, after, EMBED_BATCH))
       if (page.ids.length === 0) return done
       after = page.ids[page.ids.length - 1]
       const vectors = await tier.embedder.embedBatch(page.texts, { kind: 'document', signal })
-      await this.#call(() => this.#native.putVectors(tier.model, page.ids, concat(vectors, tier.model.dims)))
+      await this.#call(() => this.#store.putVectors(tier.model, page.ids, concat(vectors, tier.model.dims)))
       done += page.ids.length
       progress(Math.min(done, total), Math.max(total, done))
     }
@@ -297,25 +310,26 @@ export class CodeIndex {
     if (query.trim() === '') return empty
 
     if (mode === 'keyword') {
-      const hits = await this.#call(() => this.#native.keyword(query, k, filter))
+      const hits = await this.#call(() => this.#store.keyword(query, k, filter))
       return { ...empty, hits: await this.#show(hits.map((h) => ({ id: h.id, score: h.score, via: ['keyword'] }))) }
     }
     const q = await this.#fast.embedder.embed(query, { kind: 'query', signal: options.signal })
     if (mode === 'vector') {
-      const hits = await this.#call(() => this.#native.vector(this.#fast.model, q, k, filter))
+      const hits = await this.#call(() => this.#store.vector(this.#fast.model, q, k, filter))
       return { ...empty, hits: await this.#show(hits.map((h) => ({ id: h.id, score: h.score, via: ['vector'] }))) }
     }
     const depth = Math.max(k, this.#precise ? this.#cascade.candidates : 0, 50)
     const [kw, vec] = await Promise.all([
-      this.#call(() => this.#native.keyword(query, depth, filter)),
-      this.#call(() => this.#native.vector(this.#fast.model, q, depth, filter)),
+      this.#call(() => this.#store.keyword(query, depth, filter)),
+      this.#call(() => this.#store.vector(this.#fast.model, q, depth, filter)),
     ])
     const fused = fuse<Retriever>([
       { via: 'keyword', ids: kw.map((h) => h.id) },
       { via: 'vector', ids: vec.map((h) => h.id) },
     ])
     const confident = vec.length < 2 || vec[0].score - vec[1].score >= this.#cascade.margin
-    if (!this.#precise || (confident && this.#cascade.margin > 0))
+    const rerank = this.#precise !== undefined && options.rerank !== false
+    if (!rerank || (confident && this.#cascade.margin > 0))
       return { ...empty, hits: await this.#show(fused.slice(0, k)) }
     return this.#rerank(query, fused.slice(0, this.#cascade.candidates), k, options.signal)
   }
@@ -330,15 +344,15 @@ export class CodeIndex {
     const tier = this.#precise as Tier
     const ids = candidates.map((c) => c.id)
     const q = await tier.embedder.embed(query, { kind: 'query', signal })
-    let scores = await this.#call(() => this.#native.scores(tier.model, q, ids))
+    let scores = await this.#call(() => this.#store.scores(tier.model, q, ids))
     const unseen = ids.filter((_, i) => scores[i] === null)
     if (unseen.length > 0) {
-      const page = await this.#call(() => this.#native.texts(unseen))
+      const page = await this.#call(() => this.#store.texts(unseen))
       if (page.ids.length > 0) {
         const vectors = await tier.embedder.embedBatch(page.texts, { kind: 'document', signal })
-        await this.#call(() => this.#native.putVectors(tier.model, page.ids, concat(vectors, tier.model.dims)))
+        await this.#call(() => this.#store.putVectors(tier.model, page.ids, concat(vectors, tier.model.dims)))
       }
-      scores = await this.#call(() => this.#native.scores(tier.model, q, ids))
+      scores = await this.#call(() => this.#store.scores(tier.model, q, ids))
     }
     const ranked = candidates
       .map((c, i) => ({ id: c.id, score: scores[i] ?? -Infinity, via: [...c.via, 'precise' as const] }))
@@ -348,7 +362,7 @@ export class CodeIndex {
   }
 
   async #show(ranked: { id: number; score: number; via: Retriever[] }[]): Promise<SearchHit[]> {
-    const chunks = await this.#call(() => this.#native.chunks(ranked.map((r) => r.id)))
+    const chunks = await this.#call(() => this.#store.chunks(ranked.map((r) => r.id)))
     const byId = new Map(chunks.map((c) => [c.id, c]))
     return ranked.flatMap((r) => {
       const c = byId.get(r.id)
@@ -371,7 +385,7 @@ export class CodeIndex {
   /** What the index holds: files, chunks by language, vectors by model, bytes on disk. */
   async stats(): Promise<native.IndexStats & { fast: string; precise: string | null }> {
     this.#check()
-    const s = await this.#call(() => this.#native.stats())
+    const s = await this.#call(() => this.#store.stats())
     return { ...s, fast: this.#fast.model.key, precise: this.#precise?.model.key ?? null }
   }
 
@@ -379,7 +393,7 @@ export class CodeIndex {
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
-    await this.#native.close()
+    await this.#store.close()
     for (const t of [this.#fast, this.#precise]) if (t?.owned) await t.embedder.dispose()
   }
 }

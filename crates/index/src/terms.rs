@@ -27,9 +27,9 @@ pub fn document(path: &str, symbol: Option<&str>, text: &str) -> String {
     s
 }
 
-/// An FTS5 query OR-ing the query's words (each quoted, so no word is read as FTS syntax), or
-/// `None` when the query has no word to search for.
-pub fn query(text: &str) -> Option<String> {
+/// The words a query searches for: identifiers split, lower-cased, common question words dropped,
+/// each word once, at most 32.
+pub fn words(text: &str) -> Vec<String> {
     let split = split_identifiers(text);
     let mut words: Vec<String> = Vec::new();
     for w in split.split(|c: char| !c.is_alphanumeric()) {
@@ -42,6 +42,13 @@ pub fn query(text: &str) -> Option<String> {
             break;
         }
     }
+    words
+}
+
+/// An FTS5 query OR-ing the query's words (each quoted, so no word is read as FTS syntax), or
+/// `None` when the query has no word to search for.
+pub fn query(text: &str) -> Option<String> {
+    let words = words(text);
     if words.is_empty() {
         return None;
     }

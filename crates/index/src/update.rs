@@ -6,8 +6,9 @@
 use std::ops::ControlFlow;
 use std::path::Path;
 
-use crate::chunk::{self, content_hash, Limits, Method};
+use crate::chunk::{self, content_hash, Chunk, Limits, Method};
 use crate::error::{IndexError, Result};
+use crate::lang::FileKind;
 use crate::store::Store;
 use crate::walk::{self, Skip, WalkOptions};
 
@@ -131,6 +132,31 @@ pub fn update(
     Ok(report)
 }
 
+/// A file's text hash and chunks.
+#[derive(Debug, Clone)]
+pub struct FileChunks {
+    pub hash: [u8; 16],
+    pub method: Method,
+    pub chunks: Vec<Chunk>,
+}
+
+/// Reads a file and cuts it into chunks, or says why it is skipped (for stores other than
+/// SQLite, which diff by hash themselves).
+pub fn read_and_chunk(
+    path: &Path,
+    kind: FileKind,
+    limits: &Limits,
+) -> std::result::Result<FileChunks, Skip> {
+    let bytes = std::fs::read(path).map_err(|_| Skip::Unreadable)?;
+    let text = walk::classify(&bytes)?;
+    let (chunks, method) = chunk::chunk_file(text, kind, limits);
+    Ok(FileChunks {
+        hash: content_hash(text),
+        method,
+        chunks,
+    })
+}
+
 /// Reads, chunks and writes a batch of files in one transaction.
 fn apply(
     store: &mut Store,
@@ -169,7 +195,7 @@ fn apply(
             continue;
         }
         let (chunks, method) = chunk::chunk_file(text, f.kind, &options.limits);
-        if method == Method::Lines && matches!(f.kind, crate::lang::FileKind::Code(_)) {
+        if method == Method::Lines && matches!(f.kind, FileKind::Code(_)) {
             report.parse_failures += 1;
         }
         let method_name = match method {

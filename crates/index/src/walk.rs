@@ -172,7 +172,8 @@ fn generated_name(relative: &str) -> bool {
 /// The text of a file, or why it is skipped: binary (a NUL byte, or not UTF-8), generated (a
 /// marker in its first lines), minified (lines far longer than code is written).
 pub fn classify(bytes: &[u8]) -> Result<&str, Skip> {
-    if bytes[..bytes.len().min(8192)].contains(&0) {
+    // A NUL anywhere: binary to us (and Postgres text cannot hold one).
+    if bytes.contains(&0) {
         return Err(Skip::Binary);
     }
     let text = std::str::from_utf8(bytes).map_err(|_| Skip::Binary)?;

@@ -4,6 +4,7 @@
 #![deny(clippy::all)]
 
 mod choices;
+pub mod code_files;
 mod code_index;
 mod embedder;
 mod error;

@@ -1,0 +1,111 @@
+"""Makes a search benchmark from a tree of Python code: a copy with every function's docstring
+removed (what gets indexed) and queries made of those docstrings' first sentences, each with the
+file and lines of its function in the copy (what a search must find).
+
+    python3 prepare.py SRC OUT_DIR QUERIES.jsonl
+
+Files that do not parse, or whose docstrings share lines with code, are copied unchanged and give
+no queries. Test directories are left out (their docstrings describe tests, not code to find).
+"""
+import ast
+import json
+import os
+import re
+import shutil
+import sys
+
+SKIP_DIRS = {"__pycache__", "test", "tests", "idle_test", "site-packages"}
+
+
+def first_sentence(doc):
+    para = re.split(r"\n\s*\n", doc.strip())[0]
+    para = re.sub(r"\s+", " ", para).strip()
+    m = re.match(r"(.+?[.!?])(\s|$)", para)
+    return (m.group(1) if m else para).strip()
+
+
+def strip(source):
+    """(stripped source, [(name, start, end, query)]) or None when the file cannot be stripped."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return None
+    lines = source.splitlines(keepends=True)
+    drop = set()
+    found = []
+
+    def visit(node, scope):
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                name = f"{scope}.{child.name}" if scope else child.name
+                if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    body = child.body
+                    if (
+                        body
+                        and isinstance(body[0], ast.Expr)
+                        and isinstance(body[0].value, ast.Constant)
+                        and isinstance(body[0].value.value, str)
+                    ):
+                        d = body[0]
+                        first, last = d.lineno, d.end_lineno
+                        own_lines = all(
+                            lines[i - 1].strip() != "" for i in range(first, last + 1)
+                        )
+                        before = lines[first - 1][: d.col_offset]
+                        after = lines[last - 1][d.end_col_offset :]
+                        if own_lines and before.strip() == "" and after.strip() == "" and len(body) > 1:
+                            drop.update(range(first, last + 1))
+                            start = child.decorator_list[0].lineno if child.decorator_list else child.lineno
+                            found.append((name, start, child.end_lineno, first_sentence(d.value.value)))
+                visit(child, name)
+            else:
+                visit(child, scope)
+
+    visit(tree, "")
+    kept = [l for i, l in enumerate(lines, start=1) if i not in drop]
+    # Line numbers in the stripped copy: minus the lines dropped before.
+    dropped_before = []
+    n = 0
+    for i in range(1, len(lines) + 2):
+        dropped_before.append(n)
+        if i in drop:
+            n += 1
+    queries = []
+    for name, start, end, q in found:
+        s = start - dropped_before[start - 1]
+        e = end - dropped_before[end - 1]
+        queries.append((name, s, e, q))
+    return "".join(kept), queries
+
+
+def main():
+    src, out, queries_path = sys.argv[1], sys.argv[2], sys.argv[3]
+    if os.path.exists(out):
+        shutil.rmtree(out)
+    count = 0
+    with open(queries_path, "w") as qf:
+        for dirpath, dirnames, filenames in os.walk(src):
+            dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
+            rel_dir = os.path.relpath(dirpath, src)
+            for f in sorted(filenames):
+                if not f.endswith(".py"):
+                    continue
+                rel = os.path.normpath(os.path.join(rel_dir, f))
+                with open(os.path.join(dirpath, f), encoding="utf-8", errors="surrogateescape") as fh:
+                    source = fh.read()
+                result = strip(source)
+                text, queries = (source, []) if result is None else result
+                dest = os.path.join(out, rel)
+                os.makedirs(os.path.dirname(dest), exist_ok=True)
+                with open(dest, "w", encoding="utf-8", errors="surrogateescape") as fh:
+                    fh.write(text)
+                for name, s, e, q in queries:
+                    if len(q.split()) < 4 or e - s < 2:
+                        continue
+                    qf.write(json.dumps({"query": q, "path": rel.replace(os.sep, "/"), "symbol": name, "start": s, "end": e}) + "\n")
+                    count += 1
+    print(f"{count} queries", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,96 @@
+// The code search benchmark (issue 16): a real repository of 200,000+ lines (this machine's Python
+// standard library, test folders left out) with its functions' docstrings removed from what is
+// indexed and their first sentences as queries; each configuration indexes it from scratch in its
+// own process and answers the same queries. Prints a table and writes bench/search/results.json.
+//   node bench/search/run.mjs [--limit N] [--variants minilm,precise,cascade-static,cascade-minilm]
+//                             [--margins 0,0.02,0.05,0.1]
+import { execFileSync, spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join, dirname } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+
+const here = dirname(fileURLToPath(import.meta.url))
+const root = join(here, '..', '..')
+const models = process.env.GGUF_EMBED_MODELS_DIR ?? join(root, '.models')
+const work = join(root, '.cache', 'bench-search')
+
+const { values: o } = parseArgs({
+  options: {
+    limit: { type: 'string', default: '500' },
+    variants: { type: 'string', default: 'minilm,precise,cascade-static,cascade-minilm' },
+    margins: { type: 'string', default: '0,0.02,0.05,0.1' },
+  },
+})
+
+const m = (file) => join(models, file)
+const VARIANTS = {
+  minilm: { label: 'MiniLM Q8_0', fast: m('all-minilm-l6-v2.q8_0.gguf'), modes: 'keyword,vector,hybrid' },
+  precise: {
+    label: 'bge-small Q8_0 (precise tier alone)',
+    fast: m('bge-small-en-v1.5.q8_0.gguf'),
+    modes: 'vector,hybrid',
+  },
+  'cascade-static': {
+    label: 'static bge + bge-small Q8_0 (cascade)',
+    fast: m('bge-small-en-v1.5.static.gguf'),
+    precise: m('bge-small-en-v1.5.q8_0.gguf'),
+    modes: 'vector,hybrid,cascade',
+  },
+  'cascade-minilm': {
+    label: 'MiniLM Q8_0 + bge-small Q8_0 (cascade)',
+    fast: m('all-minilm-l6-v2.q8_0.gguf'),
+    precise: m('bge-small-en-v1.5.q8_0.gguf'),
+    modes: 'cascade',
+  },
+}
+
+mkdirSync(work, { recursive: true })
+const stdlib = execFileSync('python3', ['-c', 'import sysconfig; print(sysconfig.get_paths()["stdlib"])'])
+  .toString()
+  .trim()
+const repo = join(work, 'python-stdlib')
+const queries = join(work, 'python-stdlib.jsonl')
+if (!existsSync(queries)) {
+  console.error(`preparing ${repo} from ${stdlib} (docstrings out, queries in ${queries})`)
+  execFileSync('python3', [join(here, 'prepare.py'), stdlib, repo, queries], { stdio: 'inherit' })
+}
+const lines = Number(
+  execFileSync('bash', ['-c', `find '${repo}' -name '*.py' -print0 | xargs -0 cat | wc -l`]).toString(),
+)
+console.error(
+  `repository: ${repo}, ${lines} lines of Python; ${readFileSync(queries, 'utf8').trim().split('\n').length} queries (using ${o.limit})`,
+)
+
+const results = []
+for (const name of o.variants.split(',')) {
+  const v = VARIANTS[name]
+  if (!v) throw new Error(`unknown variant ${name}`)
+  console.error(`${v.label} ...`)
+  const args = [join(here, 'variant.mjs'), '--repo', repo, '--queries', queries, '--db', join(work, `${name}.db`)]
+  args.push('--fast', v.fast, '--modes', v.modes, '--limit', o.limit, '--margins', o.margins)
+  if (v.precise) args.push('--precise', v.precise)
+  const r = spawnSync(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 })
+  if (r.status !== 0) throw new Error(`${name} failed (${r.status})`)
+  results.push({ name, label: v.label, ...JSON.parse(r.stdout.toString()) })
+}
+writeFileSync(
+  join(here, 'results.json'),
+  JSON.stringify({ repo: 'python-stdlib', lines, queries: Number(o.limit), results }, null, 2) + '\n',
+)
+
+const f = (x, d = 3) => x.toFixed(d)
+const mib = (b) => `${(b / 2 ** 20).toFixed(1)} MiB`
+console.log('| configuration | mode | nDCG@10 | R@10 | MRR@10 | re-ranked | precise emb./query | p50 / p95 ms |')
+console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |')
+for (const v of results)
+  for (const r of v.results)
+    console.log(
+      `| ${v.label} | ${r.mode} | ${f(r.ndcg10)} | ${f(r.recall10)} | ${f(r.mrr10)} | ${v.precise ? `${(r.reranked * 100).toFixed(0)}%` : '-'} | ${v.precise ? f(r.preciseEmbeddedPerQuery, 1) : '-'} | ${f(r.p50ms, 1)} / ${f(r.p95ms, 1)} |`,
+    )
+console.log('\n| configuration | chunks | build s | chunks/s | one-file update s | disk | RSS growth | peak RSS |')
+console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
+for (const v of results)
+  console.log(
+    `| ${v.label} | ${v.chunks} | ${f(v.buildSeconds, 1)} | ${f(v.chunksPerSecond, 1)} | ${f(v.incrementalSeconds, 2)} | ${mib(v.diskBytes)} | ${mib(v.rssAfterBuild)} | ${mib(v.peakRss)} |`,
+  )
