@@ -112,7 +112,7 @@ export async function searchCommand(args: string[]): Promise<number> {
   if (positionals.length === 0) throw flags.usage('expected a QUERY')
   const mode: SearchMode = flags.choice('mode', MODES) ?? 'hybrid'
   const db = values.db ?? DEFAULT_DB
-  if (!existsSync(db))
+  if (!isPostgres(db) && !existsSync(db))
     throw new EmbedError('IO', `no index at ${db}: make one with "gguf-embed index DIR --db ${db}"`, { path: db })
   const index = await CodeIndex.open(db, { repository: values.repository, fast: values.fast, precise: values.precise })
   try {
