@@ -2,7 +2,7 @@
 // standard library, test folders left out) with its functions' docstrings removed from what is
 // indexed and their first sentences as queries; each configuration indexes it from scratch in its
 // own process and answers the same queries. Prints a table and writes bench/search/results.json.
-//   node bench/search/run.mjs [--limit N] [--variants minilm,precise,cascade-static,cascade-minilm]
+//   node bench/search/run.mjs [--limit N] [--variants cascade-static,minilm,precise,cascade-minilm]
 //                             [--margins 0,0.02,0.05,0.1]
 import { execFileSync, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
@@ -18,7 +18,7 @@ const work = join(root, '.cache', 'bench-search')
 const { values: o } = parseArgs({
   options: {
     limit: { type: 'string', default: '500' },
-    variants: { type: 'string', default: 'minilm,precise,cascade-static,cascade-minilm' },
+    variants: { type: 'string', default: 'cascade-static,minilm,precise,cascade-minilm' },
     margins: { type: 'string', default: '0,0.02,0.05,0.1' },
   },
 })
@@ -62,7 +62,15 @@ console.error(
   `repository: ${repo}, ${lines} lines of Python; ${readFileSync(queries, 'utf8').trim().split('\n').length} queries (using ${o.limit})`,
 )
 
-const results = []
+// Results merge with what is on disk, saved after each configuration: a long run can be split.
+const saved = join(here, 'results.json')
+const previous = existsSync(saved) ? JSON.parse(readFileSync(saved, 'utf8')) : null
+const results = previous?.queries === Number(o.limit) ? previous.results : []
+const save = () =>
+  writeFileSync(
+    saved,
+    JSON.stringify({ repo: 'python-stdlib', lines, queries: Number(o.limit), results }, null, 2) + '\n',
+  )
 for (const name of o.variants.split(',')) {
   const v = VARIANTS[name]
   if (!v) throw new Error(`unknown variant ${name}`)
