@@ -2,12 +2,16 @@
 removed (what gets indexed) and queries made of those docstrings' first sentences, each with the
 file and lines of its function in the copy (what a search must find).
 
-    python3 prepare.py SRC OUT_DIR QUERIES.jsonl
+    python3 prepare.py SRC OUT_DIR QUERIES.jsonl [MAX_LINES]
+
+With MAX_LINES, only whole top-level modules and packages of SRC, taken in hash order (not
+alphabetically) until that many lines, for a smaller repository.
 
 Files that do not parse, or whose docstrings share lines with code, are copied unchanged and give
 no queries. Test directories are left out (their docstrings describe tests, not code to find).
 """
 import ast
+import hashlib
 import json
 import os
 import re
@@ -78,17 +82,45 @@ def strip(source):
     return "".join(kept), queries
 
 
+def lines_of(path):
+    if os.path.isfile(path):
+        with open(path, "rb") as fh:
+            return fh.read().count(b"\n")
+    total = 0
+    for dirpath, dirnames, filenames in os.walk(path):
+        dirnames[:] = [d for d in dirnames if d not in SKIP_DIRS]
+        total += sum(lines_of(os.path.join(dirpath, f)) for f in filenames if f.endswith(".py"))
+    return total
+
+
+def chosen(src, max_lines):
+    """Top-level entries of SRC (modules and packages) in hash order, up to max_lines lines."""
+    entries = [e for e in os.listdir(src) if (e.endswith(".py") or os.path.isdir(os.path.join(src, e))) and e not in SKIP_DIRS]
+    entries.sort(key=lambda e: hashlib.sha256(e.encode()).hexdigest())
+    keep, total = set(), 0
+    for e in entries:
+        n = lines_of(os.path.join(src, e))
+        if n == 0 or total + n > max_lines:
+            continue
+        keep.add(e)
+        total += n
+    return keep
+
+
 def main():
     src, out, queries_path = sys.argv[1], sys.argv[2], sys.argv[3]
+    keep = chosen(src, int(sys.argv[4])) if len(sys.argv) > 4 else None
     if os.path.exists(out):
         shutil.rmtree(out)
     count = 0
     with open(queries_path, "w") as qf:
         for dirpath, dirnames, filenames in os.walk(src):
-            dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
             rel_dir = os.path.relpath(dirpath, src)
+            dirnames[:] = sorted(
+                d for d in dirnames if d not in SKIP_DIRS and (keep is None or rel_dir != "." or d in keep)
+            )
             for f in sorted(filenames):
-                if not f.endswith(".py"):
+                if not f.endswith(".py") or (keep is not None and rel_dir == "." and f not in keep):
                     continue
                 rel = os.path.normpath(os.path.join(rel_dir, f))
                 with open(os.path.join(dirpath, f), encoding="utf-8", errors="surrogateescape") as fh:

@@ -1,7 +1,7 @@
 // The code search benchmark (issue 16): a real repository of 200,000+ lines (this machine's Python
 // standard library, test folders left out) with its functions' docstrings removed from what is
 // indexed and their first sentences as queries; each configuration indexes it from scratch in its
-// own process and answers the same queries. Prints a table and writes bench/search/results.json.
+// own process and answers the same queries. Prints a table and writes bench/search/results-REPO.json.
 //   node bench/search/run.mjs [--limit N] [--variants cascade-static,minilm,precise,cascade-minilm]
 //                             [--margins 0,0.02,0.05,0.1]
 import { execFileSync, spawnSync } from 'node:child_process'
@@ -20,6 +20,7 @@ const { values: o } = parseArgs({
     limit: { type: 'string', default: '500' },
     variants: { type: 'string', default: 'cascade-static,minilm,precise,cascade-minilm' },
     margins: { type: 'string', default: '0,0.02,0.05,0.1' },
+    'max-lines': { type: 'string' },
   },
 })
 
@@ -49,11 +50,20 @@ mkdirSync(work, { recursive: true })
 const stdlib = execFileSync('python3', ['-c', 'import sysconfig; print(sysconfig.get_paths()["stdlib"])'])
   .toString()
   .trim()
-const repo = join(work, 'python-stdlib')
-const queries = join(work, 'python-stdlib.jsonl')
+// --max-lines: whole top-level modules and packages, in hash order, up to that many lines (a
+// smaller repository for a quicker run; the default is the whole library).
+const repoName = o['max-lines'] ? `python-stdlib-${o['max-lines']}` : 'python-stdlib'
+const repo = join(work, repoName)
+const queries = join(work, `${repoName}.jsonl`)
 if (!existsSync(queries)) {
   console.error(`preparing ${repo} from ${stdlib} (docstrings out, queries in ${queries})`)
-  execFileSync('python3', [join(here, 'prepare.py'), stdlib, repo, queries], { stdio: 'inherit' })
+  execFileSync(
+    'python3',
+    [join(here, 'prepare.py'), stdlib, repo, queries, ...(o['max-lines'] ? [o['max-lines']] : [])],
+    {
+      stdio: 'inherit',
+    },
+  )
 }
 const lines = Number(
   execFileSync('bash', ['-c', `find '${repo}' -name '*.py' -print0 | xargs -0 cat | wc -l`]).toString(),
@@ -63,29 +73,27 @@ console.error(
 )
 
 // Results merge with what is on disk, saved after each configuration: a long run can be split.
-const saved = join(here, 'results.json')
+const saved = join(here, `results-${repoName}.json`)
 const previous = existsSync(saved) ? JSON.parse(readFileSync(saved, 'utf8')) : null
 const results = previous?.queries === Number(o.limit) ? previous.results : []
+const db = (variant) => join(work, `${repoName}-${variant}.db`)
 const save = () =>
-  writeFileSync(
-    saved,
-    JSON.stringify({ repo: 'python-stdlib', lines, queries: Number(o.limit), results }, null, 2) + '\n',
-  )
+  writeFileSync(saved, JSON.stringify({ repo: repoName, lines, queries: Number(o.limit), results }, null, 2) + '\n')
 for (const name of o.variants.split(',')) {
   const v = VARIANTS[name]
   if (!v) throw new Error(`unknown variant ${name}`)
   console.error(`${v.label} ...`)
-  const args = [join(here, 'variant.mjs'), '--repo', repo, '--queries', queries, '--db', join(work, `${name}.db`)]
+  const args = [join(here, 'variant.mjs'), '--repo', repo, '--queries', queries, '--db', db(name)]
   args.push('--fast', v.fast, '--modes', v.modes, '--limit', o.limit, '--margins', o.margins)
   if (v.precise) args.push('--precise', v.precise)
   const r = spawnSync(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 })
   if (r.status !== 0) throw new Error(`${name} failed (${r.status})`)
-  results.push({ name, label: v.label, ...JSON.parse(r.stdout.toString()) })
+  const i = results.findIndex((x) => x.name === name)
+  const result = { name, label: v.label, ...JSON.parse(r.stdout.toString()) }
+  if (i >= 0) results[i] = result
+  else results.push(result)
+  save()
 }
-writeFileSync(
-  join(here, 'results.json'),
-  JSON.stringify({ repo: 'python-stdlib', lines, queries: Number(o.limit), results }, null, 2) + '\n',
-)
 
 const f = (x, d = 3) => x.toFixed(d)
 const mib = (b) => `${(b / 2 ** 20).toFixed(1)} MiB`

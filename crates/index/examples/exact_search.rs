@@ -9,7 +9,10 @@ use gguf_embed_index::chunk::Chunk;
 use gguf_embed_index::store::{Encoding, ModelKey, Store};
 
 fn main() {
-    let sizes: Vec<usize> = std::env::args().skip(1).map(|a| a.parse().expect("a count")).collect();
+    let sizes: Vec<usize> = std::env::args()
+        .skip(1)
+        .map(|a| a.parse().expect("a count"))
+        .collect();
     let dims = 384;
     let mut seed = 0x2545_f491_4f6c_dd1du64;
     let mut random = move || {
@@ -45,7 +48,16 @@ fn main() {
                 .collect();
             let batch = store.batch().unwrap();
             batch
-                .put_file(&format!("f{f}.py"), "python", 0, 0, &[0; 16], "syntax", &chunks, g)
+                .put_file(
+                    &format!("f{f}.py"),
+                    "python",
+                    0,
+                    0,
+                    &[0; 16],
+                    "syntax",
+                    &chunks,
+                    g,
+                )
                 .unwrap();
             batch.commit().unwrap();
         }
