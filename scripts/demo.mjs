@@ -13,7 +13,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const { CodeIndex } = createRequire(import.meta.url)(root)
 
 // Modules of the standard library a developer reaches for: about 1,900 chunks in 32,000 lines (the
-// whole library, ~18,000 chunks, takes ~15 minutes on two cores: DEMO_DIR=$(python3 -c ...)).
+// whole library, 18,329 chunks, would take ~14 minutes at the 22 chunks/s bench/search measured for this model: DEMO_DIR=$(python3 -c ...)).
 const MODULES = [
   'json',
   'html',

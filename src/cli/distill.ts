@@ -2,7 +2,7 @@ import { distill } from '../static'
 import { DISTILL_SOURCES, PRETOKENIZE_RULES, RANGES, TOKEN_WEIGHTINGS } from '../validate'
 import { parseFlags } from './args'
 import { bytes, escapeForTerminal, json } from './format'
-import { Progress } from './progress'
+import { phasedProgress } from './progress'
 
 const HELP = `usage: gguf-embed distill MODEL.gguf -o MODEL.static.gguf [--dims N] [--bits 8|4]
                          [--from auto|token-embd|transformer] [--corpus FILE.jsonl]
@@ -49,21 +49,9 @@ export async function distillCommand(args: string[]): Promise<number> {
   if (positionals.length !== 1 || !values.output) throw flags.usage('expected MODEL and -o OUT')
   const labels = { vocabulary: 'embedding the vocabulary', corpus: 'embedding the corpus', fit: 'fitting the rows' }
   const show = !values.json && process.stderr.isTTY === true
-  let bar: Progress | undefined
-  let phase = ''
-  const result = await distill(positionals[0], values.output, {
-    ...options,
-    onProgress: (p) => {
-      if (p.phase !== phase) {
-        bar?.done()
-        phase = p.phase
-        bar = new Progress(labels[p.phase], p.total, show)
-      }
-      bar!.total = p.total
-      bar!.update(p.done)
-    },
-  })
-  bar?.done()
+  const bars = phasedProgress(labels, show)
+  const result = await distill(positionals[0], values.output, { ...options, onProgress: bars.onProgress })
+  bars.done()
   console.log(
     values.json
       ? json(result)

@@ -4,7 +4,7 @@ import { CodeIndex, isPostgres, type SearchMode } from '../code-index'
 import { EmbedError } from '../errors'
 import { parseFlags } from './args'
 import { bytes, count, escapeForTerminal, json } from './format'
-import { Progress } from './progress'
+import { phasedProgress } from './progress'
 
 const DEFAULT_DB = '.gguf-embed/index.db'
 
@@ -54,8 +54,7 @@ export async function indexCommand(args: string[]): Promise<number> {
   })
   const show = !values.json && process.stderr.isTTY === true
   const labels = { files: 'reading files', embedding: 'embedding chunks' }
-  let bar: Progress | undefined
-  let phase = ''
+  const bars = phasedProgress(labels, show)
   const controller = new AbortController()
   const stop = () => controller.abort()
   process.once('SIGINT', stop)
@@ -65,17 +64,9 @@ export async function indexCommand(args: string[]): Promise<number> {
       signal: controller.signal,
       includeVendored: values['include-vendored'],
       maxFileBytes: flags.integer('max-file-bytes', { min: 1, max: Number.MAX_SAFE_INTEGER }),
-      onProgress: (p) => {
-        if (p.phase !== phase) {
-          bar?.done()
-          phase = p.phase
-          bar = new Progress(labels[p.phase], p.total, show)
-        }
-        bar!.total = p.total
-        bar!.update(p.done)
-      },
+      onProgress: bars.onProgress,
     })
-    bar?.done()
+    bars.done()
     const s = await index.stats()
     const seconds = (performance.now() - t0) / 1000
     if (values.json) {

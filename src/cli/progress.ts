@@ -42,3 +42,27 @@ export async function step<T>(label: string, run: () => Promise<T>): Promise<T> 
     throw err
   }
 }
+
+/**
+ * One bar per phase of a job whose progress names its phase (`distill`, `index`): a new bar when the
+ * phase changes. `done()` ends the last one.
+ */
+export function phasedProgress<P extends string>(
+  labels: Record<P, string>,
+  enabled: boolean,
+): { onProgress: (p: { phase: P; done: number; total: number }) => void; done: () => void } {
+  let bar: Progress | undefined
+  let phase: P | undefined
+  return {
+    onProgress: (p) => {
+      if (p.phase !== phase) {
+        bar?.done()
+        phase = p.phase
+        bar = new Progress(labels[p.phase], p.total, enabled)
+      }
+      bar!.total = p.total
+      bar!.update(p.done)
+    },
+    done: () => bar?.done(),
+  }
+}

@@ -25,20 +25,23 @@ impl Store {
     /// Starts an update: the next generation, committed at once.
     pub fn next_generation(&mut self) -> Result<Generation> {
         let path = self.path.clone();
-        let tx = self.conn.transaction().map_err(|e| sql_in(&path, e))?;
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(|e| super::sql_at(&path, e))?;
         let g: i64 = tx
             .query_row(
                 "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'generation'",
                 [],
                 |r| r.get(0),
             )
-            .map_err(|e| sql_in(&path, e))?;
+            .map_err(|e| super::sql_at(&path, e))?;
         tx.execute(
             "UPDATE meta SET value = ?1 WHERE key = 'generation'",
             [(g + 1).to_string()],
         )
-        .map_err(|e| sql_in(&path, e))?;
-        tx.commit().map_err(|e| sql_in(&path, e))?;
+        .map_err(|e| super::sql_at(&path, e))?;
+        tx.commit().map_err(|e| super::sql_at(&path, e))?;
         Ok(Generation(g + 1))
     }
 
@@ -81,10 +84,6 @@ impl Store {
         self.invalidate();
         Ok((files as u64, chunks as u64))
     }
-}
-
-fn sql_in(path: &std::path::Path, e: rusqlite::Error) -> crate::error::IndexError {
-    super::sql_at(path, e)
 }
 
 pub struct Batch<'s> {
