@@ -2,7 +2,6 @@ import test from 'ava'
 import { execFileSync } from 'node:child_process'
 import {
   copyFileSync,
-  cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -17,6 +16,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 import { modelFile, root } from './helpers'
+
+const { stagePublished } = require('../scripts/stage-published.cjs') as {
+  stagePublished: (root: string, dir: string) => string
+}
 
 // What a user gets from npm: the main package and the linux-x64-gnu one, packed as npm would publish
 // them, installed into an empty project on a PATH that holds node and npm and nothing else (no
@@ -171,20 +174,3 @@ test('npm pack, install into an empty project without a toolchain, require, impo
   t.regex(failure.message, /no native addon for linux-x64-gnu/)
   t.regex(failure.message, /gguf-embed-linux-x64-gnu/)
 })
-
-/**
- * The main package as `napi prepublish` publishes it: package.json gains an optionalDependency on
- * each platform package at the same version (npm installs the one whose os, cpu and libc match).
- */
-function stagePublished(root: string, dir: string): string {
-  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
-  const { platformName } = require(join(root, 'dist', 'src', 'native.js')) as typeof import('../src/native')
-  pkg.optionalDependencies = Object.fromEntries(
-    pkg.napi.targets.map((t: string) => [`gguf-embed-${platformName(t)}`, pkg.version]),
-  )
-  mkdirSync(dir)
-  writeFileSync(join(dir, 'package.json'), JSON.stringify(pkg, null, 2))
-  copyFileSync(join(root, 'README.md'), join(dir, 'README.md'))
-  cpSync(join(root, 'dist'), join(dir, 'dist'), { recursive: true, filter: (src) => !src.endsWith('.node') })
-  return dir
-}

@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url'
 import { createRequire } from 'node:module'
 import { cpus } from 'node:os'
 import { sample } from './corpus/index.cjs'
+import { latency } from './latency.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const root = join(here, '..')
@@ -43,8 +44,6 @@ writeFileSync(
     .join('\n') + '\n',
 )
 
-const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]
-
 async function ours() {
   const e = await Embedder.load(model, { threads })
   await e.embedBatch(short.slice(0, 50))
@@ -59,14 +58,7 @@ async function ours() {
     const s = (performance.now() - t0) / 1000
     result[name] = { texts: texts.length / s, tokens: (e.stats().tokens - before) / s }
   }
-  const lat = []
-  for (const q of short.slice(0, 200)) {
-    const t0 = performance.now()
-    await e.embed(q, { kind: 'query' })
-    lat.push(performance.now() - t0)
-  }
-  result.p50 = pct(lat, 0.5)
-  result.p95 = pct(lat, 0.95)
+  Object.assign(result, await latency(short.slice(0, 200), (q) => e.embed(q, { kind: 'query' })))
   await e.dispose()
   return result
 }
@@ -100,14 +92,7 @@ async function nodeLlamaCpp() {
     const s = (performance.now() - t0) / 1000
     result[name] = { texts: texts.length / s, tokens: tokens / s }
   }
-  const lat = []
-  for (const q of short.slice(0, 200)) {
-    const t0 = performance.now()
-    await ctx.getEmbeddingFor(q)
-    lat.push(performance.now() - t0)
-  }
-  result.p50 = pct(lat, 0.5)
-  result.p95 = pct(lat, 0.95)
+  Object.assign(result, await latency(short.slice(0, 200), (q) => ctx.getEmbeddingFor(q)))
   await ctx.dispose()
   await m.dispose()
   return result

@@ -3,7 +3,9 @@
 // indexed and their first sentences as queries; each configuration indexes it from scratch in its
 // own process and answers the same queries. Prints a table and writes bench/search/results-REPO.json.
 //   node bench/search/run.mjs [--limit N] [--variants cascade-static,minilm,precise,cascade-minilm]
-//                             [--margins 0,0.02,0.05,0.1]
+//                             [--margins 0,0.02,0.05,0.1] [--candidates 30]
+// --candidates N: how many fused candidates the cascade's precise tier re-ranks (CodeIndex's
+// cascade.candidates); a value other than the default 30 is its own configuration (name@cN).
 import { execFileSync, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, dirname } from 'node:path'
@@ -20,6 +22,7 @@ const { values: o } = parseArgs({
     limit: { type: 'string', default: '500' },
     variants: { type: 'string', default: 'cascade-static,minilm,precise,cascade-minilm' },
     margins: { type: 'string', default: '0,0.02,0.05,0.1' },
+    candidates: { type: 'string', default: '30' },
     'max-lines': { type: 'string' },
   },
 })
@@ -79,13 +82,16 @@ const results = previous?.queries === Number(o.limit) ? previous.results : []
 const db = (variant) => join(work, `${repoName}-${variant}.db`)
 const save = () =>
   writeFileSync(saved, JSON.stringify({ repo: repoName, lines, queries: Number(o.limit), results }, null, 2) + '\n')
-for (const name of o.variants.split(',')) {
-  const v = VARIANTS[name]
-  if (!v) throw new Error(`unknown variant ${name}`)
+for (const variant of o.variants.split(',')) {
+  const base = VARIANTS[variant]
+  if (!base) throw new Error(`unknown variant ${variant}`)
+  const wide = base.precise && o.candidates !== '30'
+  const name = wide ? `${variant}@c${o.candidates}` : variant
+  const v = wide ? { ...base, label: `${base.label.replace(/\)$/, '')}, ${o.candidates} candidates)` } : base
   console.error(`${v.label} ...`)
   const args = [join(here, 'variant.mjs'), '--repo', repo, '--queries', queries, '--db', db(name)]
   args.push('--fast', v.fast, '--modes', v.modes, '--limit', o.limit, '--margins', o.margins)
-  if (v.precise) args.push('--precise', v.precise)
+  if (v.precise) args.push('--precise', v.precise, '--candidates', o.candidates)
   const r = spawnSync(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 })
   if (r.status !== 0) throw new Error(`${name} failed (${r.status})`)
   const i = results.findIndex((x) => x.name === name)

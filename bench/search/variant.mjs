@@ -3,6 +3,7 @@
 // every query in each mode and prints one JSON object.
 //   node bench/search/variant.mjs --repo DIR --queries FILE --db FILE --fast MODEL [--precise MODEL]
 //                                 [--modes keyword,vector,hybrid] [--margins 0,0.02] [--limit N]
+//                                 [--candidates 30]
 import { appendFileSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -23,6 +24,7 @@ const { values: o } = parseArgs({
     precise: { type: 'string' },
     modes: { type: 'string', default: 'keyword,vector,hybrid' },
     margins: { type: 'string', default: '0' },
+    candidates: { type: 'string', default: '30' },
     limit: { type: 'string', default: '500' },
   },
 })
@@ -126,7 +128,11 @@ if (o.precise && o.modes.split(',').includes('cascade')) {
   // Each margin on the same index file: the precise vectors the first pass computed are kept, so
   // later passes report their embeddings as 0; the first pass (margin 0) is the cold-cache cost.
   for (const margin of o.margins.split(',').map(Number)) {
-    const c = await CodeIndex.open(o.db, { fast: o.fast, precise: o.precise, cascade: { margin } })
+    const c = await CodeIndex.open(o.db, {
+      fast: o.fast,
+      precise: o.precise,
+      cascade: { margin, candidates: Number(o.candidates) },
+    })
     out.results.push(await evaluate(`cascade@${margin}`, (query) => c.searchReport(query, { k: 10, mode: 'hybrid' })))
     await c.close()
     process.stderr.write(`  cascade@${margin} done\n`)

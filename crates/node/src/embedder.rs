@@ -80,6 +80,9 @@ pub struct EmbedderStats {
     pub queue_depth: f64,
     /// Requests the inference thread is working on.
     pub in_flight: f64,
+    /// Threads the latest llama.cpp call ran with: the `threads` option, or fewer while other
+    /// processes keep the cores busy (Linux; ggml's threads wait for each other after every op).
+    pub threads: f64,
     /// Size of the model file, mapped read-only (shared page cache, not heap; not in the budget).
     pub mapped_bytes: f64,
     /// The memory budget in bytes; absent when unbounded.
@@ -140,6 +143,7 @@ impl NativeEmbedder {
             rejected: n(&s.rejected),
             queue_depth: self.inner.queue_depth() as f64,
             in_flight: n(&s.in_flight),
+            threads: n(&s.threads),
             mapped_bytes: self.inner.info().file_size as f64,
             memory_budget: self.inner.memory().limit().map(|b| b as f64),
             memory_used: self.inner.memory().used() as f64,

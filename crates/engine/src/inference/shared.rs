@@ -48,6 +48,9 @@ pub struct Stats {
     pub rejected: AtomicU64,
     /// Taken by the inference thread and not yet answered.
     pub in_flight: AtomicU64,
+    /// Threads the latest call ran with (fewer than configured while other processes keep cores
+    /// busy).
+    pub threads: AtomicU64,
 }
 
 /// What the callers and the inference thread share.

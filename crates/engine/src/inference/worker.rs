@@ -15,6 +15,7 @@ use super::embedder::PACK_TOKENS;
 use super::request::{Embedded, Request};
 use super::shared::Shared;
 use crate::fault;
+use crate::inference::contention::Contention;
 use crate::inference::context::{create, params, working_bytes, MAX_SEQS};
 use crate::memory::LIVE;
 use crate::plan::pack;
@@ -39,6 +40,34 @@ fn yield_to_the_event_loop() {
         if now < INFERENCE_NICE {
             libc::setpriority(libc::PRIO_PROCESS, tid, INFERENCE_NICE);
         }
+    }
+}
+
+/// The context and the thread count it runs with, which follows how busy the machine is
+/// (contention.rs). llama-cpp-2 offers no way to change a live context's thread count, so the
+/// context is made again with the new count: dropped first, so that two never hold memory at once.
+struct Threads<'m> {
+    ctx: Option<LlamaContext<'m>>,
+    contention: Contention,
+}
+
+impl<'m> Threads<'m> {
+    /// The context for the next call, remade first if the thread count should change.
+    fn for_next_call(&mut self, shared: &'m Shared) -> Result<&mut LlamaContext<'m>, String> {
+        if let Some(threads) = self.contention.change() {
+            self.ctx = None;
+            let info = &shared.info;
+            let p = params(info.profile.pooling, info.batch_tokens, threads);
+            let (ctx, _) = create(&shared.model, p).map_err(|e| e.to_string())?;
+            self.ctx = Some(ctx);
+            shared
+                .stats
+                .threads
+                .store(threads as u64, Ordering::Relaxed);
+        }
+        self.ctx
+            .as_mut()
+            .ok_or_else(|| "the context could not be made again".to_string())
     }
 }
 
@@ -72,7 +101,7 @@ pub(crate) fn worker_main(shared: Arc<Shared>, ready: mpsc::Sender<Result<(), En
     yield_to_the_event_loop();
     let info = &shared.info;
     let p = params(info.profile.pooling, info.batch_tokens, info.threads);
-    let (mut ctx, bytes) = match create(&shared.model, p) {
+    let (ctx, bytes) = match create(&shared.model, p) {
         Ok(created) => created,
         Err(e) => {
             let _ = ready.send(Err(EngineError::ModelLoad {
@@ -106,6 +135,14 @@ pub(crate) fn worker_main(shared: Arc<Shared>, ready: mpsc::Sender<Result<(), En
     let _live = LiveContext::new(fixed);
     let _ = ready.send(Ok(()));
     let mut batch = LlamaBatch::new(info.batch_tokens, 1);
+    shared
+        .stats
+        .threads
+        .store(info.threads as u64, Ordering::Relaxed);
+    let mut ctx = Threads {
+        ctx: Some(ctx),
+        contention: Contention::new(info.threads),
+    };
     loop {
         // Take whole requests in arrival order, up to about one round of inputs: concurrent
         // callers share batches, and a large request does not hold the others for long.
@@ -236,13 +273,11 @@ impl<'a> Round<'a> {
         });
     }
 
-    fn run(mut self, ctx: &mut LlamaContext, batch: &mut LlamaBatch) {
+    fn run(mut self, ctx: &mut Threads<'a>, batch: &mut LlamaBatch) {
         let info = &self.shared.info;
         let lengths: Vec<usize> = self.inputs.iter().map(|i| i.tokens.len()).collect();
-        let longest = lengths.iter().copied().max().unwrap_or(0);
-        let target = PACK_TOKENS.max(longest).min(info.batch_tokens);
         let max_seqs = MAX_SEQS.min(info.batch_tokens);
-        for group in pack(&lengths, target, max_seqs) {
+        for group in pack(&lengths, PACK_TOKENS, info.batch_tokens, max_seqs) {
             // Skip batches whose every sequence belongs to requests aborted meanwhile.
             if group.iter().any(|&i| self.wanted(self.inputs[i].slot)) {
                 if let Err(e) = self.run_batch(ctx, batch, &group) {
@@ -279,10 +314,11 @@ impl<'a> Round<'a> {
     /// One llama.cpp call over the inputs of `group`; each pooled vector is finished into its slot.
     fn run_batch(
         &mut self,
-        ctx: &mut LlamaContext,
+        threads: &mut Threads<'a>,
         batch: &mut LlamaBatch,
         group: &[usize],
     ) -> Result<(), String> {
+        let ctx = threads.for_next_call(self.shared)?;
         let info = &self.shared.info;
         let total: usize = group.iter().map(|&i| self.inputs[i].tokens.len()).sum();
         // The plan never exceeds the context; checked again here because llama.cpp would abort.
