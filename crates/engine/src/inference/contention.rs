@@ -1,7 +1,7 @@
 //! How many threads an inference call should use on a machine other processes are also using.
 //!
 //! ggml splits every operation of a graph evenly between its threads and waits for all of them
-//! after each one (about a hundred barriers per call). When other processes keep the cores busy,
+//! after each one (a barrier per op of the graph). When other processes keep the cores busy,
 //! one of our threads is often descheduled while the others spin at a barrier: measured with
 //! another process spinning on both cores of a 2-core machine (BENCHMARKS.md, issue 17), two
 //! threads embedded code at 8.1 texts/s and single queries took 808 ms (p50), one thread 13.9
