@@ -11,9 +11,12 @@ use gguf_embed_engine::embedder::EmbedRequest;
 use gguf_embed_engine::fault::STAGES;
 use gguf_embed_engine::EngineError;
 
-/// One test: the stage to fail is chosen through the process environment.
+/// The fault is chosen through the process environment, which the tests share: one at a time.
+static ENV: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 #[test]
 fn a_panic_at_every_stage_settles_every_request_and_fails_the_embedder() {
+    let _env = ENV.lock().unwrap_or_else(|p| p.into_inner());
     for stage in STAGES {
         let e = common::load_minilm(1);
         std::env::set_var("GGUF_EMBED_FAULT", stage);
@@ -60,4 +63,34 @@ fn a_panic_at_every_stage_settles_every_request_and_fails_the_embedder() {
         assert!(matches!(err, EngineError::Failed(_)), "{stage}: {err}");
         e.dispose();
     }
+}
+
+/// A context that cannot be made again for a new thread count (contention.rs) leaves the
+/// Embedder without one: it fails, as after a panic, instead of answering every later call with
+/// an inference error while it looks alive.
+#[test]
+fn a_context_that_cannot_be_made_again_fails_the_embedder() {
+    let _env = ENV.lock().unwrap_or_else(|p| p.into_inner());
+    let e = common::load_minilm(2);
+    std::env::set_var("GGUF_EMBED_FAULT", gguf_embed_engine::fault::REMAKE);
+    let r = e.embed_batch(&["fn f() {}".into()], &EmbedRequest::default(), None);
+    std::env::remove_var("GGUF_EMBED_FAULT");
+    let err = r.expect_err("no context to embed with");
+    assert!(matches!(err, EngineError::Inference(_)), "{err}");
+    for _ in 0..100 {
+        if e.failure().is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(
+        e.failure().is_some_and(|f| f.contains("made again")),
+        "{:?}",
+        e.failure()
+    );
+    let err = e
+        .embed_batch(&["after".into()], &EmbedRequest::default(), None)
+        .expect_err("refused");
+    assert!(matches!(err, EngineError::Failed(_)), "{err}");
+    e.dispose();
 }

@@ -2,7 +2,7 @@
 //! inference thread that packs requests into batches, and how an Embedder ends.
 
 pub mod backend;
-pub mod contention;
+pub(crate) mod contention;
 pub(crate) mod context;
 pub mod embedder;
 pub mod fault;

@@ -49,17 +49,33 @@ fn yield_to_the_event_loop() {
 struct Threads<'m> {
     ctx: Option<LlamaContext<'m>>,
     contention: Contention,
+    /// Why the context could not be made again: the Embedder has none left and must fail.
+    lost: Option<String>,
 }
 
 impl<'m> Threads<'m> {
     /// The context for the next call, remade first if the thread count should change.
     fn for_next_call(&mut self, shared: &'m Shared) -> Result<&mut LlamaContext<'m>, String> {
-        if let Some(threads) = self.contention.change() {
+        let change = self.contention.change();
+        let change = change.or_else(|| fault::active(fault::REMAKE).then_some(1));
+        if let Some(threads) = change {
             self.ctx = None;
             let info = &shared.info;
             let p = params(info.profile.pooling, info.batch_tokens, threads);
-            let (ctx, _) = create(&shared.model, p).map_err(|e| e.to_string())?;
-            self.ctx = Some(ctx);
+            let created = if fault::active(fault::REMAKE) {
+                Err("fault injected at remake".to_string())
+            } else {
+                create(&shared.model, p).map_err(|e| e.to_string())
+            };
+            match created {
+                Ok((ctx, _)) => self.ctx = Some(ctx),
+                Err(e) => {
+                    let why =
+                        format!("the context could not be made again with {threads} threads ({e})");
+                    self.lost = Some(why.clone());
+                    return Err(why);
+                }
+            }
             shared
                 .stats
                 .threads
@@ -67,7 +83,7 @@ impl<'m> Threads<'m> {
         }
         self.ctx
             .as_mut()
-            .ok_or_else(|| "the context could not be made again".to_string())
+            .ok_or_else(|| "the Embedder has no context".to_string())
     }
 }
 
@@ -142,6 +158,7 @@ pub(crate) fn worker_main(shared: Arc<Shared>, ready: mpsc::Sender<Result<(), En
     let mut ctx = Threads {
         ctx: Some(ctx),
         contention: Contention::new(info.threads),
+        lost: None,
     };
     loop {
         // Take whole requests in arrival order, up to about one round of inputs: concurrent
@@ -165,6 +182,11 @@ pub(crate) fn worker_main(shared: Arc<Shared>, ready: mpsc::Sender<Result<(), En
         if let Err(payload) = round {
             shared.stats.in_flight.store(0, Ordering::Relaxed);
             shared.fail(panic_message(payload.as_ref()));
+            break;
+        }
+        // Without a context every later call would fail: the Embedder fails as after a panic.
+        if let Some(why) = ctx.lost.take() {
+            shared.fail(why);
             break;
         }
         if shared.abandoned.load(Ordering::Acquire) {
