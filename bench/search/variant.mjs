@@ -3,7 +3,7 @@
 // every query in each mode and prints one JSON object.
 //   node bench/search/variant.mjs --repo DIR --queries FILE --db FILE --fast MODEL [--precise MODEL]
 //                                 [--modes keyword,vector,hybrid] [--margins 0,0.02] [--limit N]
-//                                 [--candidates 30]
+//                                 [--candidates 30] [--comment '#']
 import { appendFileSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -26,6 +26,7 @@ const { values: o } = parseArgs({
     margins: { type: 'string', default: '0' },
     candidates: { type: 'string', default: '30' },
     limit: { type: 'string', default: '500' },
+    comment: { type: 'string', default: '#' },
   },
 })
 
@@ -71,7 +72,7 @@ const out = {
 // One file touched (a line appended), the update timed, then the file restored.
 const touched = join(o.repo, queries[Math.floor(queries.length / 2)].path)
 const original = readFileSync(touched)
-appendFileSync(touched, '\n# touched by the benchmark\n')
+appendFileSync(touched, `\n${o.comment} touched by the benchmark\n`)
 const t1 = performance.now()
 const incremental = await index.update(o.repo)
 out.incrementalSeconds = (performance.now() - t1) / 1000

@@ -24,10 +24,12 @@ use crate::EngineError;
 /// Inputs the inference thread takes from the queue per round (whole requests, so at least one).
 const ROUND_INPUTS: usize = 512;
 
-/// Nice value of the inference threads: below the JS thread's, so that when they compete for a core
-/// the event loop wins (p99 delay ~20 ms at equal priority on 2 cores, see BENCHMARKS.md); with a
-/// core to spare it changes nothing.
-const INFERENCE_NICE: i32 = 10;
+/// Nice value of the inference threads: a little below the JS thread's, so that when they compete
+/// for a core the event loop is served first. Not lower: the weight falls ~1.25x per step, and
+/// other busy processes of the same session (a build, a second service) would take the cores from
+/// inference almost entirely (nice 10: 1.3 code texts/s beside a spinning process, nice 2: 6.6; the
+/// event loop's p99 under 10,000 concurrent calls 22.9 against 25.6 ms; BENCHMARKS.md).
+const INFERENCE_NICE: i32 = 2;
 
 /// Lowers this thread's priority; llama.cpp's OpenMP threads, created from it, inherit it (Linux
 /// keeps a nice value per thread). Best effort: elsewhere, or if refused, inference runs as is.
