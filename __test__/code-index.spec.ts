@@ -105,6 +105,29 @@ test('the cascade: the precise model re-ranks the candidates, embedding each one
   await index.close()
 })
 
+test('the cascade searches the precise vectors earlier queries stored: they join the candidates', async (t) => {
+  const dir = fresh('cascade-stored')
+  write(dir, REPO)
+  // One candidate from the fast tier and BM25: only the stored precise vectors can add another.
+  const index = await CodeIndex.open(fresh('db') + '.db', {
+    fast: fast(),
+    precise: join(models, 'bge-small-en-v1.5.q8_0.gguf'),
+    cascade: { candidates: 1 },
+  })
+  await index.update(dir)
+  const first = await index.searchReport('compute the greatest common divisor', { k: 3 })
+  t.deepEqual(
+    first.hits.map((h) => h.symbol),
+    ['greatest_common_divisor'],
+  )
+  const second = await index.searchReport('split an HTTP header line into name and value', { k: 3 })
+  t.is(second.preciseEmbedded, 1)
+  t.deepEqual(second.hits.map((h) => h.symbol).sort(), ['greatest_common_divisor', 'parseHttpHeader'])
+  t.is(second.hits[0].symbol, 'parseHttpHeader', 'the precise tier ranks the answer first')
+  t.deepEqual(second.hits[1].via, ['precise'], 'found by the stored precise vectors alone')
+  await index.close()
+})
+
 test('bad input: huge queries, foreign files, bad options, a closed index', async (t) => {
   const db = fresh('db') + '.db'
   const index = await CodeIndex.open(db, { fast: fast() })

@@ -331,19 +331,31 @@ export class CodeIndex {
     const rerank = this.#precise !== undefined && options.rerank !== false
     if (!rerank || (confident && this.#cascade.margin > 0))
       return { ...empty, hits: await this.#show(fused.slice(0, k)) }
-    return this.#rerank(query, fused.slice(0, this.#cascade.candidates), k, options.signal)
+    return this.#rerank(query, fused.slice(0, this.#cascade.candidates), k, filter, options.signal)
   }
 
-  /** The cascade's second stage: the precise tier scores the candidates, embedding those it has not seen. */
+  /**
+   * The cascade's second stage: the precise tier scores the candidates, embedding those it has not
+   * seen. The precise vectors earlier queries stored are searched too and their best join the
+   * candidates (no embedding needed): the more the index is queried, the more of it the precise
+   * tier covers, and the less the answer depends on the fast tier having found it.
+   */
   async #rerank(
     query: string,
-    candidates: { id: number; via: Retriever[] }[],
+    fused: { id: number; via: Retriever[] }[],
     k: number,
+    filter: native.IndexFilter,
     signal?: AbortSignal,
   ): Promise<SearchReport> {
     const tier = this.#precise as Tier
-    const ids = candidates.map((c) => c.id)
     const q = await tier.embedder.embed(query, { kind: 'query', signal })
+    const stored = await this.#call(() => this.#store.vector(tier.model, q, this.#cascade.candidates, filter))
+    const seen = new Set(fused.map((c) => c.id))
+    const candidates = [
+      ...fused,
+      ...stored.filter((h) => !seen.has(h.id)).map((h) => ({ id: h.id, via: [] as Retriever[] })),
+    ]
+    const ids = candidates.map((c) => c.id)
     let scores = await this.#call(() => this.#store.scores(tier.model, q, ids))
     const unseen = ids.filter((_, i) => scores[i] === null)
     if (unseen.length > 0) {
