@@ -16,6 +16,19 @@ const fresh = (name: string) => join(scratch, `${name}-${n++}`)
 
 const fast = () => modelFile('q8_0')
 
+/** The test repository indexed with MiniLM as the fast tier and bge-small as the precise one. */
+async function cascadeIndex(cascade?: { candidates: number }): Promise<CodeIndex> {
+  const dir = fresh('cascade')
+  write(dir, REPO)
+  const index = await CodeIndex.open(fresh('db') + '.db', {
+    fast: fast(),
+    precise: join(models, 'bge-small-en-v1.5.q8_0.gguf'),
+    cascade,
+  })
+  await index.update(dir)
+  return index
+}
+
 test('update indexes a repository; keyword, vector and hybrid search find functions by name and by meaning', async (t) => {
   const dir = fresh('repo')
   write(dir, REPO)
@@ -81,13 +94,7 @@ test('updates are incremental: unchanged chunks are not embedded again, renames 
 })
 
 test('the cascade: the precise model re-ranks the candidates, embedding each one once', async (t) => {
-  const dir = fresh('cascade')
-  write(dir, REPO)
-  const index = await CodeIndex.open(fresh('db') + '.db', {
-    fast: fast(),
-    precise: join(models, 'bge-small-en-v1.5.q8_0.gguf'),
-  })
-  await index.update(dir)
+  const index = await cascadeIndex()
   const first = await index.searchReport('compute the greatest common divisor', { k: 3 })
   t.true(first.reranked)
   t.true(first.preciseEmbedded > 0)
@@ -106,15 +113,8 @@ test('the cascade: the precise model re-ranks the candidates, embedding each one
 })
 
 test('the cascade searches the precise vectors earlier queries stored: they join the candidates', async (t) => {
-  const dir = fresh('cascade-stored')
-  write(dir, REPO)
   // One candidate from the fast tier and BM25: only the stored precise vectors can add another.
-  const index = await CodeIndex.open(fresh('db') + '.db', {
-    fast: fast(),
-    precise: join(models, 'bge-small-en-v1.5.q8_0.gguf'),
-    cascade: { candidates: 1 },
-  })
-  await index.update(dir)
+  const index = await cascadeIndex({ candidates: 1 })
   const first = await index.searchReport('compute the greatest common divisor', { k: 3 })
   t.deepEqual(
     first.hits.map((h) => h.symbol),

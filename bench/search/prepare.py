@@ -21,11 +21,29 @@ import sys
 SKIP_DIRS = {"__pycache__", "test", "tests", "idle_test", "site-packages"}
 
 
+def sentence(prose):
+    """The first sentence of some prose, its whitespace collapsed (all of it if none ends)."""
+    prose = re.sub(r"\s+", " ", prose).strip()
+    m = re.match(r"(.+?[.!?])(\s|$)", prose)
+    return (m.group(1) if m else prose).strip()
+
+
 def first_sentence(doc):
-    para = re.split(r"\n\s*\n", doc.strip())[0]
-    para = re.sub(r"\s+", " ", para).strip()
-    m = re.match(r"(.+?[.!?])(\s|$)", para)
-    return (m.group(1) if m else para).strip()
+    return sentence(re.split(r"\n\s*\n", doc.strip())[0])
+
+
+def without_lines(lines, drop, found):
+    """The source without the line numbers in `drop` (from 1), and each (name, start, end, query)
+    of `found` with its lines renumbered as in that copy."""
+    kept = [l for i, l in enumerate(lines, start=1) if i not in drop]
+    dropped_before = []
+    n = 0
+    for i in range(1, len(lines) + 2):
+        dropped_before.append(n)
+        if i in drop:
+            n += 1
+    queries = [(name, s - dropped_before[s - 1], e - dropped_before[e - 1], q) for name, s, e, q in found]
+    return "".join(kept), queries
 
 
 def strip(source):
@@ -66,20 +84,7 @@ def strip(source):
                 visit(child, scope)
 
     visit(tree, "")
-    kept = [l for i, l in enumerate(lines, start=1) if i not in drop]
-    # Line numbers in the stripped copy: minus the lines dropped before.
-    dropped_before = []
-    n = 0
-    for i in range(1, len(lines) + 2):
-        dropped_before.append(n)
-        if i in drop:
-            n += 1
-    queries = []
-    for name, start, end, q in found:
-        s = start - dropped_before[start - 1]
-        e = end - dropped_before[end - 1]
-        queries.append((name, s, e, q))
-    return "".join(kept), queries
+    return without_lines(lines, drop, found)
 
 
 def lines_of(path):

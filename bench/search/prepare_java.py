@@ -19,6 +19,8 @@ from collections import Counter
 import tree_sitter_java
 from tree_sitter import Language, Parser
 
+from prepare import sentence, without_lines
+
 PARSER = Parser(Language(tree_sitter_java.language()))
 TYPES = {"class_declaration", "interface_declaration", "enum_declaration", "record_declaration"}
 METHODS = {"method_declaration", "constructor_declaration"}
@@ -36,9 +38,7 @@ def first_sentence(javadoc):
     body = re.sub(r"\{@\w+\s*([^}]*)\}", r"\1", body)
     body = re.sub(r"<[^>]+>", " ", body)
     body = body.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").replace("&nbsp;", " ")
-    para = re.sub(r"\s+", " ", body).strip()
-    m = re.match(r"(.+?[.!?])(\s|$)", para)
-    return (m.group(1) if m else para).strip()
+    return sentence(body)
 
 
 def strip(source):
@@ -80,15 +80,7 @@ def strip(source):
             previous = child
 
     visit(tree.root_node, "")
-    kept = [l for i, l in enumerate(lines, start=1) if i not in drop]
-    dropped_before = []
-    n = 0
-    for i in range(1, len(lines) + 2):
-        dropped_before.append(n)
-        if i in drop:
-            n += 1
-    queries = [(name, s - dropped_before[s - 1], e - dropped_before[e - 1], q) for name, s, e, q in found]
-    return "".join(kept), queries
+    return without_lines(lines, drop, found)
 
 
 def main():

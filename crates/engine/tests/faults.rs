@@ -11,6 +11,16 @@ use gguf_embed_engine::embedder::EmbedRequest;
 use gguf_embed_engine::fault::STAGES;
 use gguf_embed_engine::EngineError;
 
+/// Requests are answered before the failure is recorded (a panic is still unwinding): up to 5 s.
+fn wait_for_failure(e: &gguf_embed_engine::embedder::Embedder) {
+    for _ in 0..100 {
+        if e.failure().is_some() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 /// The fault is chosen through the process environment, which the tests share: one at a time.
 static ENV: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
@@ -45,13 +55,7 @@ fn a_panic_at_every_stage_settles_every_request_and_fails_the_embedder() {
             );
         }
         std::env::remove_var("GGUF_EMBED_FAULT");
-        // The requests are answered while the panic unwinds; the failure is recorded just after.
-        for _ in 0..100 {
-            if e.failure().is_some() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        wait_for_failure(&e);
         assert!(
             e.failure().is_some_and(|f| f.contains(stage)),
             "{stage}: {:?}",
@@ -77,12 +81,7 @@ fn a_context_that_cannot_be_made_again_fails_the_embedder() {
     std::env::remove_var("GGUF_EMBED_FAULT");
     let err = r.expect_err("no context to embed with");
     assert!(matches!(err, EngineError::Inference(_)), "{err}");
-    for _ in 0..100 {
-        if e.failure().is_some() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_for_failure(&e);
     assert!(
         e.failure().is_some_and(|f| f.contains("made again")),
         "{:?}",

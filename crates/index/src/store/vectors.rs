@@ -233,7 +233,10 @@ impl Store {
             }
         }
         tx.commit().map_err(sql)?;
-        self.invalidate();
+        // Only this model's matrix is stale: the chunks, and so every other model's rows, are
+        // as they were (a cascade stores precise vectors after most queries; the fast tier's
+        // matrix, the largest, is not rebuilt for it).
+        self.matrices.by_model.remove(&model_id);
         Ok(stored)
     }
 
